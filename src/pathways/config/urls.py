@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from pathways.api.routes import api
+
+urlpatterns = [
+    path("", include("pathways.web.urls")),
+    path("people/", include("pathways.people.urls")),
+    path("imports/", include("pathways.imports.urls")),
+    path("api/v1/", api.urls),
+]

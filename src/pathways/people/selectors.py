@@ -1,0 +1,184 @@
+"""Reads about people: finding them and gathering their record. Always within the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from pathways.access.models import AuditEvent
+from pathways.access.policies import people_visible_to
+from pathways.access.services import audit_record
+from pathways.accounts.models import User
+from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome
+from pathways.offending.reference import Outcome, offence_description
+from pathways.people.models import Address, Person, PersonIdentifier, PersonName
+from pathways.people.names import fold, given_name_key, name_similarity, surname_key
+from pathways.people.reference import PNC_PATTERN, normalise_pnc
+
+# Enough candidates to rank well, few enough that a common surname stays quick.
+_CANDIDATES = 400
+
+
+@dataclass
+class SearchResult:
+    person: Person
+    score: float
+    matched_name: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def _swapped(day_month: dt.date) -> dt.date | None:
+    try:
+        return day_month.replace(day=day_month.month, month=day_month.day)
+    except ValueError:
+        return None
+
+
+def person_search(
+    *,
+    user: User,
+    name: str = "",
+    date_of_birth: dt.date | None = None,
+    identifier: str = "",
+    purpose: str = "",
+    via: str = "web",
+    limit: int = 50,
+) -> list[SearchResult]:
+    """People the user may see who match, best first. Names match however they were spelt
+    (Smith/Smyth, Bill/William, names in either order, aliases); a date of birth also matches
+    with day and month swapped. The search itself is audited."""
+    audit_record(
+        user=user, action=AuditEvent.Action.SEARCH, object_type="person", purpose=purpose, via=via,
+        detail={"name": name, "date_of_birth": date_of_birth.isoformat() if date_of_birth else "", "identifier": identifier},
+    )
+    scope = people_visible_to(user)
+    query = Q()
+    has_criteria = False
+    if identifier.strip():
+        value = identifier.strip()
+        values = {value, normalise_pnc(value)} if PNC_PATTERN.match(normalise_pnc(value)) else {value}
+        query &= Q(pk__in=PersonIdentifier.objects.filter(value__in=values).values("person_id"))
+        has_criteria = True
+    tokens = [t for t in name.replace(",", " ").split() if fold(t)]
+    if tokens:
+        query &= Q(pk__in=_name_candidates(tokens).values("person_id"))
+        has_criteria = True
+    if date_of_birth is not None:
+        dates = {date_of_birth} | ({_swapped(date_of_birth)} - {None})
+        query &= Q(date_of_birth__in=dates)
+        has_criteria = True
+    if not has_criteria:
+        return []
+    candidates = list(
+        scope.filter(query)
+        .prefetch_related(Prefetch("names", queryset=PersonName.objects.order_by("is_alias")))
+        .order_by("surname", "given_name", "id")[:_CANDIDATES]
+    )
+    results = [_rank(p, tokens, date_of_birth) for p in candidates]
+    results.sort(key=lambda r: (-r.score, r.person.surname, r.person.given_name))
+    return results[:limit]
+
+
+def _name_candidates(tokens: list[str]):  # type: ignore[no-untyped-def]
+    if len(tokens) == 1:
+        key = surname_key(tokens[0])
+        return PersonName.objects.filter(Q(surname_key=key) | Q(given_key=given_name_key(tokens[0]), surname_key=key))
+    given, surname = tokens[0], tokens[-1]
+    straight = Q(surname_key=surname_key(surname)) & (
+        Q(given_key=given_name_key(given)) | Q(given_name__istartswith=given[0])
+    )
+    swapped = Q(surname_key=surname_key(given), given_key=given_name_key(surname))
+    return PersonName.objects.filter(straight | swapped)
+
+
+def _rank(person: Person, tokens: list[str], date_of_birth: dt.date | None) -> SearchResult:
+    reasons: list[str] = []
+    best, matched = 0.0, person.full_name
+    if tokens:
+        wanted = " ".join(tokens)
+        for n in person.names.all():
+            for candidate in (f"{n.given_name} {n.surname}", f"{n.surname} {n.given_name}"):
+                s = name_similarity(wanted, candidate)
+                if s > best:
+                    best, matched = s, f"{n.given_name} {n.surname}" + (" (alias)" if n.is_alias else "")
+        reasons.append("exact name" if best > 0.999 else "similar name")
+    else:
+        best = 1.0
+    if date_of_birth is not None:
+        if person.date_of_birth == date_of_birth:
+            reasons.append("same date of birth")
+        else:
+            best -= 0.05
+            reasons.append("date of birth with day and month swapped")
+    return SearchResult(person=person, score=round(best, 4), matched_name=matched, reasons=reasons)
+
+
+@dataclass
+class TimelineEntry:
+    date: dt.date
+    kind: str  # offence, outcome, custody, release
+    title: str
+    description: str
+    agency: str
+    offence_id: str
+
+
+@dataclass
+class PersonRecord:
+    person: Person
+    identifiers: list[PersonIdentifier]
+    aliases: list[PersonName]
+    addresses: list[Address]
+    markers: list
+    offences: list[Offence]
+    timeline: list[TimelineEntry]
+    agencies: list[str]
+
+
+def person_record(*, person: Person) -> PersonRecord:
+    """Everything shown on a person's page. The caller has already been through `access_person`."""
+    offences = list(
+        Offence.objects.filter(person=person)
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch("outcomes", queryset=OffenceOutcome.objects.select_related("agency").order_by("outcome_date")),
+        )
+        .order_by("-offence_date")
+    )
+    custody = list(CustodyPeriod.objects.filter(person=person).select_related("agency", "offence"))
+    outcome_labels = dict(Outcome.choices)
+    timeline: list[TimelineEntry] = []
+    for offence in offences:
+        timeline.append(
+            TimelineEntry(offence.offence_date, "offence", offence_description(offence.offence_code),
+                          f"{offence.get_offence_group_display()}" + (f", {offence.area}" if offence.area else ""),
+                          offence.agency.name, offence.reference)
+        )
+        for outcome in offence.outcomes.all():
+            timeline.append(
+                TimelineEntry(outcome.outcome_date, "outcome", outcome_labels.get(outcome.outcome, outcome.outcome),
+                              f"For {offence_description(offence.offence_code).lower()} on {offence.offence_date:%-d %B %Y}",
+                              outcome.agency.name, offence.reference)
+            )
+    for period in custody:
+        timeline.append(TimelineEntry(period.sentence_date, "custody", "Sentenced to custody",
+                                      f"For {offence_description(period.offence.offence_code).lower()} ({period.offence.reference})",
+                                      period.agency.name, period.offence.reference))
+        if period.release_date:
+            timeline.append(TimelineEntry(period.release_date, "release", "Released from custody",
+                                          f"After {(period.release_date - period.sentence_date).days} days", period.agency.name,
+                                          period.offence.reference))
+    order = {"release": 0, "custody": 1, "outcome": 2, "offence": 3}
+    timeline.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
+    return PersonRecord(
+        person=person,
+        identifiers=list(person.identifiers.select_related("agency").order_by("kind", "value")),
+        aliases=list(person.names.filter(is_alias=True).order_by("surname", "given_name")),
+        addresses=list(person.addresses.select_related("agency").order_by("-is_current", "-created_at")),
+        markers=list(person.markers.select_related("agency").order_by("end_date", "-start_date")),
+        offences=offences,
+        timeline=timeline,
+        agencies=sorted(r.agency.name for r in person.agency_records.select_related("agency")),
+    )

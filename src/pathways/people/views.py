@@ -1,0 +1,32 @@
+"""Finding a person and reading their record. Thin: the work is in selectors and access."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pathways.access.policies import default_purpose
+from pathways.access.services import access_person
+from pathways.people.forms import PersonSearchForm
+from pathways.people.selectors import person_record, person_search
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = PersonSearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid():
+        results = person_search(
+            user=request.user,
+            name=form.cleaned_data["name"] or "",
+            date_of_birth=form.cleaned_data["date_of_birth"],
+            identifier=form.cleaned_data["identifier"] or "",
+            purpose=default_purpose(request.user),
+        )
+    return render(request, "people/search.html", {"form": form, "results": results})
+
+
+def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    person = access_person(user=request.user, person_id=person_id, purpose=default_purpose(request.user))
+    return render(request, "people/person.html", {"record": person_record(person=person), "person": person})

@@ -1,0 +1,37 @@
+"""GOV.UK Design System markup for Django forms: classes, hints and error links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+_WIDGET_CLASSES = {
+    forms.TextInput: "govuk-input",
+    forms.PasswordInput: "govuk-input",
+    forms.DateInput: "govuk-input govuk-input--width-10",
+    forms.EmailInput: "govuk-input",
+    forms.Select: "govuk-select",
+    forms.ClearableFileInput: "govuk-file-upload",
+    forms.FileInput: "govuk-file-upload",
+    forms.Textarea: "govuk-textarea",
+}
+
+
+class GovukFormMixin:
+    """Give each widget its GOV.UK class, and point it at its hint and error for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        for name, field in self.fields.items():  # type: ignore[attr-defined]
+            css = _WIDGET_CLASSES.get(type(field.widget))
+            if css:
+                field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " " + css).strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:  # type: ignore[attr-defined]
+                widget = self.fields[name].widget  # type: ignore[attr-defined]
+                widget.attrs["aria-describedby"] = f"id_{name}-error"
+                widget.attrs["class"] = widget.attrs.get("class", "") + " govuk-input--error"

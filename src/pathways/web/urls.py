@@ -1,0 +1,11 @@
+from django.urls import path
+
+from pathways.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("health/", views.health, name="health"),
+]
