@@ -23,12 +23,16 @@ class SignInRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
         # The API authenticates each request by token (see pathways.api); static files
         # are public by nature.
         if request.path.startswith(("/api/", settings.STATIC_URL)):
             return None
-        if getattr(view_func, "pathways_public", False) or getattr(getattr(view_func, "view_class", None), "pathways_public", False):
+        if getattr(view_func, "pathways_public", False) or getattr(
+            getattr(view_func, "view_class", None), "pathways_public", False
+        ):
             return None
         if request.user.is_authenticated:
             return None

@@ -23,7 +23,9 @@ class AgencyRecord(BaseModel):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "person"], name="agency_record_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "person"], name="agency_record_once")
+        ]
 
 
 class AuditEvent(models.Model):
@@ -45,7 +47,11 @@ class AuditEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        db_constraint=False,
+        related_name="+",
     )
     username = models.CharField(max_length=150, blank=True)
     agency_code = models.CharField(max_length=32, blank=True)

@@ -43,7 +43,9 @@ class PersonNotFound(Http404):
     refusal does not reveal that the record exists."""
 
 
-def access_person(*, user: User, person_id: uuid.UUID | str, purpose: str, via: str = "web") -> Person:
+def access_person(
+    *, user: User, person_id: uuid.UUID | str, purpose: str, via: str = "web"
+) -> Person:
     """The person, if this user may see them; the read (or the refusal) is audited."""
     try:
         person_uuid = uuid.UUID(str(person_id))
@@ -52,15 +54,32 @@ def access_person(*, user: User, person_id: uuid.UUID | str, purpose: str, via: 
     person = people_visible_to(user).filter(pk=person_uuid).first()
     if person is None:
         audit_record(
-            user=user, action=AuditEvent.Action.REFUSED, object_type="person", object_id=str(person_uuid),
-            purpose=purpose, via=via,
+            user=user,
+            action=AuditEvent.Action.REFUSED,
+            object_type="person",
+            object_id=str(person_uuid),
+            purpose=purpose,
+            via=via,
         )
         raise PersonNotFound("No such person")
-    audit_record(user=user, action=AuditEvent.Action.READ, object_type="person", object_id=str(person.pk), purpose=purpose, via=via)
+    audit_record(
+        user=user,
+        action=AuditEvent.Action.READ,
+        object_type="person",
+        object_id=str(person.pk),
+        purpose=purpose,
+        via=via,
+    )
     return person
 
 
-def agency_record_ensure(*, person: Person, agency: Agency, basis: str = AgencyRecord.Basis.HOLDS_RECORD, reason: str = "") -> AgencyRecord:
+def agency_record_ensure(
+    *,
+    person: Person,
+    agency: Agency,
+    basis: str = AgencyRecord.Basis.HOLDS_RECORD,
+    reason: str = "",
+) -> AgencyRecord:
     record, _ = AgencyRecord.objects.get_or_create(
         person=person, agency=agency, defaults={"basis": basis, "reason": reason}
     )

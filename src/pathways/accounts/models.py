@@ -24,7 +24,11 @@ class AgencyKind(models.TextChoices):
 
 
 class Agency(BaseModel):
-    code = models.SlugField(max_length=32, unique=True, help_text="Short code used in files and the API, e.g. 'wessex-police'.")
+    code = models.SlugField(
+        max_length=32,
+        unique=True,
+        help_text="Short code used in files and the API, e.g. 'wessex-police'.",
+    )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=AgencyKind.choices)
 
@@ -50,7 +54,9 @@ class User(AbstractUser):
     """A member of staff or a volunteer. Every user belongs to exactly one agency."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="users")
-    roles = models.JSONField(default=list, blank=True, help_text="Role codes held, e.g. ['officer'].")
+    roles = models.JSONField(
+        default=list, blank=True, help_text="Role codes held, e.g. ['officer']."
+    )
     job_title = models.CharField(max_length=200, blank=True)
 
     def has_role(self, *roles: str) -> bool:

@@ -49,7 +49,9 @@ api = NinjaAPI(
 
 @api.exception_handler(PersonNotFound)
 def _not_found(request: HttpRequest, exc: PersonNotFound):  # type: ignore[no-untyped-def]
-    return api.create_response(request, {"detail": "No such person, or you may not see them"}, status=404)
+    return api.create_response(
+        request, {"detail": "No such person, or you may not see them"}, status=404
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -176,7 +178,14 @@ people = Router(tags=["people"])
 
 
 def _summary(p) -> PersonSummaryOut:  # type: ignore[no-untyped-def]
-    return PersonSummaryOut(id=p.pk, given_name=p.given_name, surname=p.surname, date_of_birth=p.date_of_birth, sex=p.sex, ethnicity=p.ethnicity)
+    return PersonSummaryOut(
+        id=p.pk,
+        given_name=p.given_name,
+        surname=p.surname,
+        date_of_birth=p.date_of_birth,
+        sex=p.sex,
+        ethnicity=p.ethnicity,
+    )
 
 
 @people.get("", response=list[SearchResultOut], summary="Find people", operation_id="people_search")
@@ -188,44 +197,105 @@ def people_search(request: HttpRequest, filters: Query[SearchQuery]):  # type: i
     if not 1 <= filters.limit <= 200:
         raise HttpError(422, "limit must be between 1 and 200")
     results = person_search(
-        user=_user(request), name=filters.name, date_of_birth=filters.date_of_birth,
-        identifier=filters.identifier, purpose=_purpose(request), via="api", limit=filters.limit,
+        user=_user(request),
+        name=filters.name,
+        date_of_birth=filters.date_of_birth,
+        identifier=filters.identifier,
+        purpose=_purpose(request),
+        via="api",
+        limit=filters.limit,
     )
-    return [SearchResultOut(person=_summary(r.person), score=r.score, matched_name=r.matched_name, reasons=r.reasons) for r in results]
+    return [
+        SearchResultOut(
+            person=_summary(r.person), score=r.score, matched_name=r.matched_name, reasons=r.reasons
+        )
+        for r in results
+    ]
 
 
-@people.get("/{person_id}", response=PersonOut, summary="A person's record", operation_id="person_get")
+@people.get(
+    "/{person_id}", response=PersonOut, summary="A person's record", operation_id="person_get"
+)
 def person_get(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    person = access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
+    person = access_person(
+        user=_user(request), person_id=person_id, purpose=_purpose(request), via="api"
+    )
     record = person_record(person=person)
     return PersonOut(
         **_summary(person).dict(),
-        identifiers=[IdentifierOut(kind=i.kind, agency=i.agency.code if i.agency else None, value=i.value) for i in record.identifiers],
+        identifiers=[
+            IdentifierOut(kind=i.kind, agency=i.agency.code if i.agency else None, value=i.value)
+            for i in record.identifiers
+        ],
         aliases=[NameOut(given_name=a.given_name, surname=a.surname) for a in record.aliases],
-        addresses=[AddressOut(address_1=a.address_1, address_2=a.address_2, town=a.town, postcode=a.postcode, area=a.area,
-                              is_current=a.is_current, agency=a.agency.code if a.agency else None) for a in record.addresses],
-        markers=[MarkerOut(kind=m.kind, note=m.note, start_date=m.start_date, end_date=m.end_date, agency=m.agency.code) for m in record.markers],
+        addresses=[
+            AddressOut(
+                address_1=a.address_1,
+                address_2=a.address_2,
+                town=a.town,
+                postcode=a.postcode,
+                area=a.area,
+                is_current=a.is_current,
+                agency=a.agency.code if a.agency else None,
+            )
+            for a in record.addresses
+        ],
+        markers=[
+            MarkerOut(
+                kind=m.kind,
+                note=m.note,
+                start_date=m.start_date,
+                end_date=m.end_date,
+                agency=m.agency.code,
+            )
+            for m in record.markers
+        ],
         known_to=record.agencies,
     )
 
 
-@people.get("/{person_id}/offences", response=list[OffenceOut], summary="A person's offences, outcomes and custody", operation_id="person_offences")
+@people.get(
+    "/{person_id}/offences",
+    response=list[OffenceOut],
+    summary="A person's offences, outcomes and custody",
+    operation_id="person_offences",
+)
 def person_offences(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    person = access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
+    person = access_person(
+        user=_user(request), person_id=person_id, purpose=_purpose(request), via="api"
+    )
     offences = (
-        Offence.objects.filter(person=person).select_related("agency")
-        .prefetch_related("outcomes__agency", "custody_periods", "victims").order_by("-offence_date")
+        Offence.objects.filter(person=person)
+        .select_related("agency")
+        .prefetch_related("outcomes__agency", "custody_periods", "victims")
+        .order_by("-offence_date")
     )
     return [_offence_out(o) for o in offences]
 
 
 def _offence_out(o: Offence) -> OffenceOut:
     return OffenceOut(
-        id=o.pk, reference=o.reference, agency=o.agency.code, offence_date=o.offence_date, offence_code=o.offence_code,
-        description=o.description, offence_group=o.offence_group, area=o.area,
-        outcomes=[OutcomeOut(outcome=x.outcome, label=x.get_outcome_display(), outcome_date=x.outcome_date, agency=x.agency.code)
-                  for x in sorted(o.outcomes.all(), key=lambda x: x.outcome_date)],
-        custody=[CustodyOut(sentence_date=c.sentence_date, release_date=c.release_date) for c in o.custody_periods.all()],
+        id=o.pk,
+        reference=o.reference,
+        agency=o.agency.code,
+        offence_date=o.offence_date,
+        offence_code=o.offence_code,
+        description=o.description,
+        offence_group=o.offence_group,
+        area=o.area,
+        outcomes=[
+            OutcomeOut(
+                outcome=x.outcome,
+                label=x.get_outcome_display(),
+                outcome_date=x.outcome_date,
+                agency=x.agency.code,
+            )
+            for x in sorted(o.outcomes.all(), key=lambda x: x.outcome_date)
+        ],
+        custody=[
+            CustodyOut(sentence_date=c.sentence_date, release_date=c.release_date)
+            for c in o.custody_periods.all()
+        ],
         victim_count=len(o.victims.all()),
     )
 
@@ -235,16 +305,27 @@ def _offence_out(o: Offence) -> OffenceOut:
 offences = Router(tags=["offences"])
 
 
-@offences.get("/{offence_id}", response=OffenceOut, summary="One offence with its outcomes", operation_id="offence_get")
+@offences.get(
+    "/{offence_id}",
+    response=OffenceOut,
+    summary="One offence with its outcomes",
+    operation_id="offence_get",
+)
 def offence_get(request: HttpRequest, offence_id: uuid.UUID):  # type: ignore[no-untyped-def]
     person_id = Offence.objects.filter(pk=offence_id).values_list("person_id", flat=True).first()
     if person_id is None:
         raise HttpError(404, "No such offence, or you may not see it")
     try:
-        access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
+        access_person(
+            user=_user(request), person_id=person_id, purpose=_purpose(request), via="api"
+        )
     except PersonNotFound as exc:
         raise HttpError(404, "No such offence, or you may not see it") from exc
-    offence = Offence.objects.select_related("agency").prefetch_related("outcomes__agency", "custody_periods", "victims").get(pk=offence_id)
+    offence = (
+        Offence.objects.select_related("agency")
+        .prefetch_related("outcomes__agency", "custody_periods", "victims")
+        .get(pk=offence_id)
+    )
     return _offence_out(offence)
 
 
@@ -255,14 +336,29 @@ imports = Router(tags=["imports"])
 
 def _import_out(batch: ImportBatch) -> ImportOut:
     return ImportOut(
-        batch_id=batch.pk, kind=batch.kind, agency=batch.agency.code, filename=batch.filename, status=batch.status,
-        rows=batch.rows, created=batch.created_count, updated=batch.updated_count, unchanged=batch.unchanged_count,
-        errors=[ImportErrorOut(**e) for e in batch.errors], uploaded_at=batch.created_at,
+        batch_id=batch.pk,
+        kind=batch.kind,
+        agency=batch.agency.code,
+        filename=batch.filename,
+        status=batch.status,
+        rows=batch.rows,
+        created=batch.created_count,
+        updated=batch.updated_count,
+        unchanged=batch.unchanged_count,
+        errors=[ImportErrorOut(**e) for e in batch.errors],
+        uploaded_at=batch.created_at,
     )
 
 
-@imports.post("/{kind}", response={201: ImportOut, 422: ImportOut}, summary="Import a partner CSV file", operation_id="import_create")
-def import_create(request: HttpRequest, kind: ImportKind, file: File[UploadedFile], agency: str = ""):  # type: ignore[no-untyped-def]
+@imports.post(
+    "/{kind}",
+    response={201: ImportOut, 422: ImportOut},
+    summary="Import a partner CSV file",
+    operation_id="import_create",
+)
+def import_create(
+    request: HttpRequest, kind: ImportKind, file: File[UploadedFile], agency: str = ""
+):  # type: ignore[no-untyped-def]
     """Check every row of a CSV file in the formats of docs/data-formats.md and, if all are
     good, load it in one transaction (201). If any row is bad nothing is loaded and the
     answer (422) lists every problem with its row and column. Importing the same file
@@ -279,24 +375,48 @@ def import_create(request: HttpRequest, kind: ImportKind, file: File[UploadedFil
             raise HttpError(422, f"No agency with code '{agency}'")
     if file.size > MAX_UPLOAD_BYTES:
         raise HttpError(413, "The file must be smaller than 50 MB")
-    report = import_file(kind=kind, agency=target, filename=file.name or "upload.csv", content=file.read(), by=user, via="api")
+    report = import_file(
+        kind=kind,
+        agency=target,
+        filename=file.name or "upload.csv",
+        content=file.read(),
+        by=user,
+        via="api",
+    )
     return (201 if report.ok else 422), _import_out(report.batch)
 
 
-@imports.get("", response=list[ImportOut], summary="Recent imports for your agency", operation_id="import_list")
+@imports.get(
+    "",
+    response=list[ImportOut],
+    summary="Recent imports for your agency",
+    operation_id="import_list",
+)
 def import_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     user = _user(request)
     if not can_import(user):
         raise HttpError(403, "Only administrators, supervisors and analysts see imports")
-    return [_import_out(b) for b in ImportBatch.objects.filter(agency_id=user.agency_id).select_related("agency")[:100]]
+    return [
+        _import_out(b)
+        for b in ImportBatch.objects.filter(agency_id=user.agency_id).select_related("agency")[:100]
+    ]
 
 
-@imports.get("/{batch_id}", response=ImportOut, summary="One import and its report", operation_id="import_get")
+@imports.get(
+    "/{batch_id}",
+    response=ImportOut,
+    summary="One import and its report",
+    operation_id="import_get",
+)
 def import_get(request: HttpRequest, batch_id: uuid.UUID):  # type: ignore[no-untyped-def]
     user = _user(request)
     if not can_import(user):
         raise HttpError(403, "Only administrators, supervisors and analysts see imports")
-    batch = ImportBatch.objects.filter(pk=batch_id, agency_id=user.agency_id).select_related("agency").first()
+    batch = (
+        ImportBatch.objects.filter(pk=batch_id, agency_id=user.agency_id)
+        .select_related("agency")
+        .first()
+    )
     if batch is None:
         raise HttpError(404, "No such import for your agency")
     return _import_out(batch)

@@ -26,7 +26,9 @@ REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 def read_reference(text: str) -> str:
     if not REFERENCE_PATTERN.match(text):
-        raise CellError("must be 1–64 letters, digits, '.', '_', '/' or '-', starting with a letter or digit")
+        raise CellError(
+            "must be 1–64 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"
+        )
     return text
 
 
@@ -62,7 +64,9 @@ def read_sex(text: str) -> str:
 def read_ethnicity(text: str) -> str:
     value = text.upper()
     if value not in Ethnicity.values:
-        raise CellError(f"'{text}' is not an ethnicity code (A1…A9, B1…B9, M1…M9, W1…W9, O1, O9, NS)")
+        raise CellError(
+            f"'{text}' is not an ethnicity code (A1…A9, B1…B9, M1…M9, W1…W9, O1, O9, NS)"
+        )
     return value
 
 
@@ -239,14 +243,18 @@ class ParsedRow:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_row(fmt: FileFormat, filename: str, row_number: int, raw: dict[str, str | None]) -> tuple[ParsedRow, list[RowError]]:
+def parse_row(
+    fmt: FileFormat, filename: str, row_number: int, raw: dict[str, str | None]
+) -> tuple[ParsedRow, list[RowError]]:
     parsed = ParsedRow(row=row_number)
     errors: list[RowError] = []
     for column in fmt.columns:
         text = (raw.get(column.name) or "").strip()
         if not text:
             if column.required:
-                errors.append(RowError(filename, row_number, column.name, "is empty but is required"))
+                errors.append(
+                    RowError(filename, row_number, column.name, "is empty but is required")
+                )
             parsed.values[column.name] = [] if column.read is read_reference_list else None
             continue
         try:

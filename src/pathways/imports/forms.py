@@ -10,12 +10,25 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class UploadForm(GovukFormMixin, forms.Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=ImportKind.choices, widget=forms.RadioSelect,
-                             error_messages={"required": "Select what the file holds"})
-    agency = forms.ModelChoiceField(label="Agency the file comes from", queryset=Agency.objects.none(),
-                                    error_messages={"required": "Select the agency the file comes from"})
-    file = forms.FileField(label="Upload a CSV file", help_text="UTF-8 CSV with a header row, as described in the data formats guide",
-                           error_messages={"required": "Select a CSV file to upload", "empty": "The selected file is empty"})
+    kind = forms.ChoiceField(
+        label="What the file holds",
+        choices=ImportKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what the file holds"},
+    )
+    agency = forms.ModelChoiceField(
+        label="Agency the file comes from",
+        queryset=Agency.objects.none(),
+        error_messages={"required": "Select the agency the file comes from"},
+    )
+    file = forms.FileField(
+        label="Upload a CSV file",
+        help_text="UTF-8 CSV with a header row, as described in the data formats guide",
+        error_messages={
+            "required": "Select a CSV file to upload",
+            "empty": "The selected file is empty",
+        },
+    )
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

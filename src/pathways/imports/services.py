@@ -18,7 +18,14 @@ from django.db import transaction
 from pathways.access.models import AgencyRecord, AuditEvent
 from pathways.access.services import audit_record
 from pathways.accounts.models import Agency, User
-from pathways.imports.formats import FORMATS, HEADER_OPTIONAL, FileFormat, ParsedRow, RowError, parse_row
+from pathways.imports.formats import (
+    FORMATS,
+    HEADER_OPTIONAL,
+    FileFormat,
+    ParsedRow,
+    RowError,
+    parse_row,
+)
 from pathways.imports.matching import match_person
 from pathways.imports.models import ImportBatch
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
@@ -82,28 +89,39 @@ def _agency_offences(agency: Agency, references: Iterable[str]) -> dict[str, Off
     refs = sorted(set(references))
     found: dict[str, Offence] = {}
     for chunk in _chunks(refs):
-        for offence in Offence.objects.select_related("person").filter(agency=agency, reference__in=chunk):
+        for offence in Offence.objects.select_related("person").filter(
+            agency=agency, reference__in=chunk
+        ):
             found[offence.reference] = offence
     return found
 
 
-def read_rows(fmt: FileFormat, filename: str, content: bytes) -> tuple[list[ParsedRow], list[RowError]]:
+def read_rows(
+    fmt: FileFormat, filename: str, content: bytes
+) -> tuple[list[ParsedRow], list[RowError]]:
     """Parse and check every row on its own; nothing is looked up in the database here."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [RowError(filename, 0, "", f"the file is not UTF-8 text (byte {exc.start} cannot be read)")]
+        return [], [
+            RowError(
+                filename, 0, "", f"the file is not UTF-8 text (byte {exc.start} cannot be read)"
+            )
+        ]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     if not header:
-        return [], [RowError(filename, 1, "", "the file is empty: it needs a header row naming the columns")]
+        return [], [
+            RowError(filename, 1, "", "the file is empty: it needs a header row naming the columns")
+        ]
     header = [h.strip() for h in header]
     reader.fieldnames = header
     wanted = [c for c in fmt.column_names if c not in HEADER_OPTIONAL[fmt.kind]]
     missing = [c for c in wanted if c not in header]
     if missing:
         return [], [
-            RowError(filename, 1, name, "this column is missing from the header row") for name in missing
+            RowError(filename, 1, name, "this column is missing from the header row")
+            for name in missing
         ]
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
@@ -111,7 +129,14 @@ def read_rows(fmt: FileFormat, filename: str, content: bytes) -> tuple[list[Pars
     for raw in reader:
         row_number = reader.line_num
         if None in raw:
-            errors.append(RowError(filename, row_number, "", f"has {len(header) + len(raw[None])} values but the header has {len(header)} columns"))
+            errors.append(
+                RowError(
+                    filename,
+                    row_number,
+                    "",
+                    f"has {len(header) + len(raw[None])} values but the header has {len(header)} columns",
+                )
+            )
             continue
         if not any((v or "").strip() for v in raw.values()):
             continue  # a blank line is not a row
@@ -122,7 +147,12 @@ def read_rows(fmt: FileFormat, filename: str, content: bytes) -> tuple[list[Pars
         key = tuple(parsed.values[k] for k in fmt.key)
         if key in first_seen:
             errors.append(
-                RowError(filename, row_number, fmt.key[0], f"{' / '.join(map(str, key))} appears again (first at row {first_seen[key]})")
+                RowError(
+                    filename,
+                    row_number,
+                    fmt.key[0],
+                    f"{' / '.join(map(str, key))} appears again (first at row {first_seen[key]})",
+                )
             )
             continue
         first_seen[key] = row_number
@@ -180,13 +210,17 @@ class PeopleLoader(_Loader):
         pnc_holder: dict[str, Any] = {}
         for chunk in _chunks(pncs):
             pnc_holder.update(
-                PersonIdentifier.objects.filter(kind=IdentifierKind.PNC, agency__isnull=True, value__in=chunk).values_list("value", "person_id")
+                PersonIdentifier.objects.filter(
+                    kind=IdentifierKind.PNC, agency__isnull=True, value__in=chunk
+                ).values_list("value", "person_id")
             )
         held_pnc: dict[Any, str] = {}
         person_ids = [p.pk for p in known.values()]
         for start in range(0, len(person_ids), _IN_CHUNK):
             held_pnc.update(
-                PersonIdentifier.objects.filter(kind=IdentifierKind.PNC, person_id__in=person_ids[start : start + _IN_CHUNK]).values_list("person_id", "value")
+                PersonIdentifier.objects.filter(
+                    kind=IdentifierKind.PNC, person_id__in=person_ids[start : start + _IN_CHUNK]
+                ).values_list("person_id", "value")
             )
         pnc_in_file: dict[str, tuple[str, int]] = {}
         for row in rows:
@@ -195,12 +229,24 @@ class PeopleLoader(_Loader):
                 continue
             person = known.get(ref)
             if person is not None and held_pnc.get(person.pk) not in (None, pnc):
-                errors.append(self.error(row, "pnc_id", f"{pnc} differs from the PNC ID already held for {ref} ({held_pnc[person.pk]})"))
+                errors.append(
+                    self.error(
+                        row,
+                        "pnc_id",
+                        f"{pnc} differs from the PNC ID already held for {ref} ({held_pnc[person.pk]})",
+                    )
+                )
             elif person is not None and pnc in pnc_holder and pnc_holder[pnc] != person.pk:
-                errors.append(self.error(row, "pnc_id", f"{pnc} is already held for a different person"))
+                errors.append(
+                    self.error(row, "pnc_id", f"{pnc} is already held for a different person")
+                )
             if pnc in pnc_in_file and pnc_in_file[pnc][0] != ref:
                 other_ref, other_row = pnc_in_file[pnc]
-                errors.append(self.error(row, "pnc_id", f"{pnc} is also given for {other_ref} at row {other_row}"))
+                errors.append(
+                    self.error(
+                        row, "pnc_id", f"{pnc} is also given for {other_ref} at row {other_row}"
+                    )
+                )
             pnc_in_file.setdefault(pnc, (ref, row.row))
         return errors
 
@@ -222,37 +268,60 @@ class PeopleLoader(_Loader):
             self.save(person)
             self._name(person, v["given_name"], v["surname"], is_alias=False)
         else:
-            owns = PersonIdentifier.objects.filter(person=person, kind=IdentifierKind.AGENCY_REFERENCE, agency=self.agency).exists()
+            owns = PersonIdentifier.objects.filter(
+                person=person, kind=IdentifierKind.AGENCY_REFERENCE, agency=self.agency
+            ).exists()
             if owns:
                 old_name = (person.given_name, person.surname)
-                changed |= self.update_fields(person, {"given_name": v["given_name"], "surname": v["surname"], **demographics})
+                changed |= self.update_fields(
+                    person, {"given_name": v["given_name"], "surname": v["surname"], **demographics}
+                )
                 if old_name != (person.given_name, person.surname):
                     # The old name stays findable as an alias: people are searched by what they were called.
-                    PersonName.objects.filter(person=person, given_name=old_name[0], surname=old_name[1]).update(is_alias=True)
+                    PersonName.objects.filter(
+                        person=person, given_name=old_name[0], surname=old_name[1]
+                    ).update(is_alias=True)
                     changed |= self._name(person, person.given_name, person.surname, is_alias=False)
             else:
                 # A record matched from another agency fills gaps; it does not overwrite.
-                blanks = {k: val for k, val in demographics.items() if val and getattr(person, k) in (None, "", "U", "NS")}
+                blanks = {
+                    k: val
+                    for k, val in demographics.items()
+                    if val and getattr(person, k) in (None, "", "U", "NS")
+                }
                 changed |= self.update_fields(person, blanks)
                 if (v["given_name"], v["surname"]) != (person.given_name, person.surname):
                     changed |= self._name(person, v["given_name"], v["surname"], is_alias=True)
-        changed |= self._identifier(person, IdentifierKind.AGENCY_REFERENCE, v["person_id"], agency=self.agency)
+        changed |= self._identifier(
+            person, IdentifierKind.AGENCY_REFERENCE, v["person_id"], agency=self.agency
+        )
         if v["pnc_id"]:
             changed |= self._identifier(person, IdentifierKind.PNC, v["pnc_id"], agency=None)
         if v["other_id"]:
-            changed |= self._identifier(person, IdentifierKind.OTHER, v["other_id"], agency=self.agency)
+            changed |= self._identifier(
+                person, IdentifierKind.OTHER, v["other_id"], agency=self.agency
+            )
         changed |= self._address(person, v)
-        AgencyRecord.objects.get_or_create(person=person, agency=self.agency, defaults={"basis": AgencyRecord.Basis.HOLDS_RECORD})
+        AgencyRecord.objects.get_or_create(
+            person=person, agency=self.agency, defaults={"basis": AgencyRecord.Basis.HOLDS_RECORD}
+        )
         self.count(created=created, changed=changed)
 
     def _name(self, person: Person, given: str, surname: str, *, is_alias: bool) -> bool:
-        existing = PersonName.objects.filter(person=person, given_name=given, surname=surname).first()
+        existing = PersonName.objects.filter(
+            person=person, given_name=given, surname=surname
+        ).first()
         if existing is not None:
             return self.update_fields(existing, {"is_alias": is_alias})
         self.save(
             PersonName(
-                person=person, given_name=given, surname=surname, is_alias=is_alias, agency=self.agency,
-                surname_key=surname_key(surname), given_key=given_name_key(given),
+                person=person,
+                given_name=given,
+                surname=surname,
+                is_alias=is_alias,
+                agency=self.agency,
+                surname_key=surname_key(surname),
+                given_key=given_name_key(given),
             )
         )
         return True
@@ -288,21 +357,47 @@ class PeopleLoader(_Loader):
 
 class OffencesLoader(_Loader):
     def check(self, rows: list[ParsedRow]) -> list[RowError]:
-        refs = {r.values["person_id"] for r in rows} | {vid for r in rows for vid in r.values["victim_ids"]}
+        refs = {r.values["person_id"] for r in rows} | {
+            vid for r in rows for vid in r.values["victim_ids"]
+        }
         self.people = _agency_people(self.agency, refs)
         errors: list[RowError] = []
         for row in rows:
             v = row.values
             person = self.people.get(v["person_id"])
             if person is None:
-                errors.append(self.error(row, "person_id", f"no person {v['person_id']} has been imported by {self.agency.code}; import the people file first"))
+                errors.append(
+                    self.error(
+                        row,
+                        "person_id",
+                        f"no person {v['person_id']} has been imported by {self.agency.code}; import the people file first",
+                    )
+                )
             elif person.date_of_birth and v["offence_date"] < person.date_of_birth:
-                errors.append(self.error(row, "offence_date", f"{v['offence_date']} is before {v['person_id']}'s date of birth ({person.date_of_birth})"))
+                errors.append(
+                    self.error(
+                        row,
+                        "offence_date",
+                        f"{v['offence_date']} is before {v['person_id']}'s date of birth ({person.date_of_birth})",
+                    )
+                )
             for victim_ref in v["victim_ids"]:
                 if victim_ref not in self.people:
-                    errors.append(self.error(row, "victim_ids", f"no person {victim_ref} has been imported by {self.agency.code}"))
+                    errors.append(
+                        self.error(
+                            row,
+                            "victim_ids",
+                            f"no person {victim_ref} has been imported by {self.agency.code}",
+                        )
+                    )
                 elif victim_ref == v["person_id"]:
-                    errors.append(self.error(row, "victim_ids", f"{victim_ref} is the person recorded as committing the offence"))
+                    errors.append(
+                        self.error(
+                            row,
+                            "victim_ids",
+                            f"{victim_ref} is the person recorded as committing the offence",
+                        )
+                    )
         return errors
 
     def load(self, rows: list[ParsedRow]) -> None:
@@ -330,11 +425,15 @@ class OffencesLoader(_Loader):
             self.count(created=created, changed=changed)
 
     def _victims(self, offence: Offence, wanted: set[Any]) -> bool:
-        held = set(OffenceVictim.objects.filter(offence=offence).values_list("person_id", flat=True))
+        held = set(
+            OffenceVictim.objects.filter(offence=offence).values_list("person_id", flat=True)
+        )
         if held == wanted:
             return False
         OffenceVictim.objects.filter(offence=offence, person_id__in=held - wanted).delete()
-        OffenceVictim.objects.bulk_create([OffenceVictim(offence=offence, person_id=pid) for pid in wanted - held])
+        OffenceVictim.objects.bulk_create(
+            [OffenceVictim(offence=offence, person_id=pid) for pid in wanted - held]
+        )
         return True
 
 
@@ -346,18 +445,39 @@ class OutcomesLoader(_Loader):
             v = row.values
             offence = self.offences.get(v["offence_id"])
             if offence is None:
-                errors.append(self.error(row, "offence_id", f"no offence {v['offence_id']} has been imported by {self.agency.code}; import the offences file first"))
+                errors.append(
+                    self.error(
+                        row,
+                        "offence_id",
+                        f"no offence {v['offence_id']} has been imported by {self.agency.code}; import the offences file first",
+                    )
+                )
             elif v["outcome_date"] < offence.offence_date:
-                errors.append(self.error(row, "outcome_date", f"{v['outcome_date']} is before the offence date ({offence.offence_date})"))
+                errors.append(
+                    self.error(
+                        row,
+                        "outcome_date",
+                        f"{v['outcome_date']} is before the offence date ({offence.offence_date})",
+                    )
+                )
         return errors
 
     def load(self, rows: list[ParsedRow]) -> None:
         for row in rows:
             v = row.values
             offence = self.offences[v["offence_id"]]
-            exists = OffenceOutcome.objects.filter(offence=offence, outcome=v["outcome"], outcome_date=v["outcome_date"]).exists()
+            exists = OffenceOutcome.objects.filter(
+                offence=offence, outcome=v["outcome"], outcome_date=v["outcome_date"]
+            ).exists()
             if not exists:
-                self.save(OffenceOutcome(offence=offence, agency=self.agency, outcome=v["outcome"], outcome_date=v["outcome_date"]))
+                self.save(
+                    OffenceOutcome(
+                        offence=offence,
+                        agency=self.agency,
+                        outcome=v["outcome"],
+                        outcome_date=v["outcome_date"],
+                    )
+                )
             self.count(created=not exists, changed=False)
 
 
@@ -371,27 +491,70 @@ class CustodyLoader(_Loader):
             person = self.people.get(v["person_id"])
             offence = self.offences.get(v["offence_id"])
             if person is None:
-                errors.append(self.error(row, "person_id", f"no person {v['person_id']} has been imported by {self.agency.code}"))
+                errors.append(
+                    self.error(
+                        row,
+                        "person_id",
+                        f"no person {v['person_id']} has been imported by {self.agency.code}",
+                    )
+                )
             if offence is None:
-                errors.append(self.error(row, "offence_id", f"no offence {v['offence_id']} has been imported by {self.agency.code}"))
+                errors.append(
+                    self.error(
+                        row,
+                        "offence_id",
+                        f"no offence {v['offence_id']} has been imported by {self.agency.code}",
+                    )
+                )
             if person is not None and offence is not None and offence.person_id != person.pk:
-                errors.append(self.error(row, "offence_id", f"offence {v['offence_id']} is recorded against a different person, not {v['person_id']}"))
+                errors.append(
+                    self.error(
+                        row,
+                        "offence_id",
+                        f"offence {v['offence_id']} is recorded against a different person, not {v['person_id']}",
+                    )
+                )
             if offence is not None and v["sentence_date"] < offence.offence_date:
-                errors.append(self.error(row, "sentence_date", f"{v['sentence_date']} is before the offence date ({offence.offence_date})"))
+                errors.append(
+                    self.error(
+                        row,
+                        "sentence_date",
+                        f"{v['sentence_date']} is before the offence date ({offence.offence_date})",
+                    )
+                )
             if v["release_date"] and v["release_date"] < v["sentence_date"]:
-                errors.append(self.error(row, "release_date", f"{v['release_date']} is before the sentence date ({v['sentence_date']})"))
+                errors.append(
+                    self.error(
+                        row,
+                        "release_date",
+                        f"{v['release_date']} is before the sentence date ({v['sentence_date']})",
+                    )
+                )
         return errors
 
     def load(self, rows: list[ParsedRow]) -> None:
         for row in rows:
             v = row.values
             person, offence = self.people[v["person_id"]], self.offences[v["offence_id"]]
-            period = CustodyPeriod.objects.filter(person=person, offence=offence, sentence_date=v["sentence_date"]).first()
+            period = CustodyPeriod.objects.filter(
+                person=person, offence=offence, sentence_date=v["sentence_date"]
+            ).first()
             if period is None:
-                self.save(CustodyPeriod(person=person, offence=offence, agency=self.agency, sentence_date=v["sentence_date"], release_date=v["release_date"]))
+                self.save(
+                    CustodyPeriod(
+                        person=person,
+                        offence=offence,
+                        agency=self.agency,
+                        sentence_date=v["sentence_date"],
+                        release_date=v["release_date"],
+                    )
+                )
                 self.count(created=True, changed=True)
             else:
-                self.count(created=False, changed=self.update_fields(period, {"release_date": v["release_date"]}))
+                self.count(
+                    created=False,
+                    changed=self.update_fields(period, {"release_date": v["release_date"]}),
+                )
 
 
 LOADERS: dict[str, type[_Loader]] = {
@@ -402,7 +565,9 @@ LOADERS: dict[str, type[_Loader]] = {
 }
 
 
-def import_file(*, kind: str, agency: Agency, filename: str, content: bytes, by: User | None, via: str = "web") -> ImportReport:
+def import_file(
+    *, kind: str, agency: Agency, filename: str, content: bytes, by: User | None, via: str = "web"
+) -> ImportReport:
     """Check a partner file and, only if every row is good, load all of it in one transaction."""
     if kind not in FORMATS:
         raise ValueError(f"Unknown kind of file '{kind}': expected one of {', '.join(FORMATS)}")
@@ -414,28 +579,52 @@ def import_file(*, kind: str, agency: Agency, filename: str, content: bytes, by:
     if not errors:
         errors = loader.check(rows)
     batch_fields = {
-        "agency": agency, "kind": kind, "filename": filename[:255], "sha256": hashlib.sha256(content).hexdigest(),
-        "uploaded_by": by, "via": via, "rows": report.rows,
+        "agency": agency,
+        "kind": kind,
+        "filename": filename[:255],
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "uploaded_by": by,
+        "via": via,
+        "rows": report.rows,
     }
     if errors:
         errors.sort(key=lambda e: (e.row, e.column))
         report.error_count = len(errors)
         report.errors = errors[:MAX_REPORTED_ERRORS]
         report.batch = ImportBatch.objects.create(
-            status=ImportBatch.Status.REJECTED, errors=[e.as_dict() for e in report.errors], **batch_fields
+            status=ImportBatch.Status.REJECTED,
+            errors=[e.as_dict() for e in report.errors],
+            **batch_fields,
         )
     else:
         with transaction.atomic():
             loader.load(rows)
-            report.created, report.updated, report.unchanged = loader.created, loader.updated, loader.unchanged
+            report.created, report.updated, report.unchanged = (
+                loader.created,
+                loader.updated,
+                loader.unchanged,
+            )
             report.batch = ImportBatch.objects.create(
-                status=ImportBatch.Status.IMPORTED, created_count=report.created,
-                updated_count=report.updated, unchanged_count=report.unchanged, **batch_fields,
+                status=ImportBatch.Status.IMPORTED,
+                created_count=report.created,
+                updated_count=report.updated,
+                unchanged_count=report.unchanged,
+                **batch_fields,
             )
     audit_record(
-        user=by, action=AuditEvent.Action.IMPORT, object_type="import_batch", object_id=str(report.batch.pk),
-        detail={"kind": kind, "filename": filename, "status": report.batch.status, "rows": report.rows,
-                "created": report.created, "updated": report.updated, "errors": report.error_count},
+        user=by,
+        action=AuditEvent.Action.IMPORT,
+        object_type="import_batch",
+        object_id=str(report.batch.pk),
+        detail={
+            "kind": kind,
+            "filename": filename,
+            "status": report.batch.status,
+            "rows": report.rows,
+            "created": report.created,
+            "updated": report.updated,
+            "errors": report.error_count,
+        },
         via=via,
     )
     return report

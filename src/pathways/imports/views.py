@@ -20,8 +20,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload_file = form.cleaned_data["file"]
         report = import_file(
-            kind=form.cleaned_data["kind"], agency=form.cleaned_data["agency"], filename=upload_file.name,
-            content=upload_file.read(), by=request.user, via="web",
+            kind=form.cleaned_data["kind"],
+            agency=form.cleaned_data["agency"],
+            filename=upload_file.name,
+            content=upload_file.read(),
+            by=request.user,
+            via="web",
         )
         return redirect("imports:batch", batch_id=report.batch.pk)
     batches = _batches_visible(request).select_related("agency")[:20]
@@ -37,5 +41,7 @@ def _batches_visible(request: HttpRequest):  # type: ignore[no-untyped-def]
 def batch_detail(request: HttpRequest, batch_id: uuid.UUID) -> HttpResponse:
     if not can_import(request.user):
         raise PermissionDenied("Only administrators, supervisors and analysts see import reports")
-    batch = get_object_or_404(_batches_visible(request).select_related("agency", "uploaded_by"), pk=batch_id)
+    batch = get_object_or_404(
+        _batches_visible(request).select_related("agency", "uploaded_by"), pk=batch_id
+    )
     return render(request, "imports/batch.html", {"batch": batch})

@@ -55,18 +55,28 @@ OFFENCE_TYPES: list[OffenceType] = [
     OffenceType("39", "Theft from the person", OffenceGroup.THEFT, 2, True),
     OffenceType("44", "Bicycle theft", OffenceGroup.THEFT, 1, True),
     OffenceType("45", "Theft from a vehicle", OffenceGroup.THEFT, 2, True),
-    OffenceType("48", "Theft or unauthorised taking of a motor vehicle", OffenceGroup.THEFT, 2, True),
+    OffenceType(
+        "48", "Theft or unauthorised taking of a motor vehicle", OffenceGroup.THEFT, 2, True
+    ),
     OffenceType("49", "Other theft", OffenceGroup.THEFT, 1, True),
     OffenceType("58A", "Criminal damage to a dwelling", OffenceGroup.CRIMINAL_DAMAGE, 2, True),
     OffenceType("58C", "Criminal damage to a vehicle", OffenceGroup.CRIMINAL_DAMAGE, 1, True),
     OffenceType("56B", "Arson not endangering life", OffenceGroup.CRIMINAL_DAMAGE, 3, True),
     OffenceType("92A", "Trafficking in controlled drugs", OffenceGroup.DRUGS, 3, False),
     OffenceType("92D", "Possession of cannabis", OffenceGroup.DRUGS, 1, False),
-    OffenceType("92E", "Possession of controlled drugs (excluding cannabis)", OffenceGroup.DRUGS, 2, False),
+    OffenceType(
+        "92E", "Possession of controlled drugs (excluding cannabis)", OffenceGroup.DRUGS, 2, False
+    ),
     OffenceType("10D", "Possession of article with blade or point", OffenceGroup.WEAPONS, 3, False),
     OffenceType("8M", "Possession of other weapons", OffenceGroup.WEAPONS, 3, False),
     OffenceType("9A", "Public fear, alarm or distress", OffenceGroup.PUBLIC_ORDER, 2, True),
-    OffenceType("66", "Other offences against the state or public order", OffenceGroup.PUBLIC_ORDER, 2, False),
+    OffenceType(
+        "66",
+        "Other offences against the state or public order",
+        OffenceGroup.PUBLIC_ORDER,
+        2,
+        False,
+    ),
     OffenceType("53H", "Fraud by false representation", OffenceGroup.FRAUD, 2, True),
     OffenceType("802", "Dangerous driving", OffenceGroup.MISCELLANEOUS, 3, False),
     OffenceType("149", "Drunk and disorderly", OffenceGroup.SUMMARY_NON_MOTORING, 1, False),
@@ -100,9 +110,18 @@ class Outcome(models.TextChoices):
     UNDER_AGE = "11", "11 Prosecution prevented – suspect under age"
     SUSPECT_TOO_ILL = "12", "12 Prosecution prevented – suspect too ill"
     VICTIM_DEAD_OR_ILL = "13", "13 Prosecution prevented – victim or key witness dead or too ill"
-    EVIDENTIAL_NOT_IDENTIFIED = "14", "14 Evidential difficulties – suspect not identified; victim does not support action"
-    EVIDENTIAL_VICTIM_SUPPORTS = "15", "15 Evidential difficulties – suspect identified; victim supports action"
-    EVIDENTIAL_VICTIM_WITHDRAWS = "16", "16 Evidential difficulties – victim does not support further action"
+    EVIDENTIAL_NOT_IDENTIFIED = (
+        "14",
+        "14 Evidential difficulties – suspect not identified; victim does not support action",
+    )
+    EVIDENTIAL_VICTIM_SUPPORTS = (
+        "15",
+        "15 Evidential difficulties – suspect identified; victim supports action",
+    )
+    EVIDENTIAL_VICTIM_WITHDRAWS = (
+        "16",
+        "16 Evidential difficulties – victim does not support further action",
+    )
     TIME_LIMIT = "17", "17 Prosecution time limit expired"
     NO_SUSPECT = "18", "18 Investigation complete – no suspect identified"
     NFIB = "19", "19 National Fraud Intelligence Bureau filed"

@@ -50,15 +50,25 @@ def person_search(
     (Smith/Smyth, Bill/William, names in either order, aliases); a date of birth also matches
     with day and month swapped. The search itself is audited."""
     audit_record(
-        user=user, action=AuditEvent.Action.SEARCH, object_type="person", purpose=purpose, via=via,
-        detail={"name": name, "date_of_birth": date_of_birth.isoformat() if date_of_birth else "", "identifier": identifier},
+        user=user,
+        action=AuditEvent.Action.SEARCH,
+        object_type="person",
+        purpose=purpose,
+        via=via,
+        detail={
+            "name": name,
+            "date_of_birth": date_of_birth.isoformat() if date_of_birth else "",
+            "identifier": identifier,
+        },
     )
     scope = people_visible_to(user)
     query = Q()
     has_criteria = False
     if identifier.strip():
         value = identifier.strip()
-        values = {value, normalise_pnc(value)} if PNC_PATTERN.match(normalise_pnc(value)) else {value}
+        values = (
+            {value, normalise_pnc(value)} if PNC_PATTERN.match(normalise_pnc(value)) else {value}
+        )
         query &= Q(pk__in=PersonIdentifier.objects.filter(value__in=values).values("person_id"))
         has_criteria = True
     tokens = [t for t in name.replace(",", " ").split() if fold(t)]
@@ -84,7 +94,9 @@ def person_search(
 def _name_candidates(tokens: list[str]):  # type: ignore[no-untyped-def]
     if len(tokens) == 1:
         key = surname_key(tokens[0])
-        return PersonName.objects.filter(Q(surname_key=key) | Q(given_key=given_name_key(tokens[0]), surname_key=key))
+        return PersonName.objects.filter(
+            Q(surname_key=key) | Q(given_key=given_name_key(tokens[0]), surname_key=key)
+        )
     given, surname = tokens[0], tokens[-1]
     straight = Q(surname_key=surname_key(surname)) & (
         Q(given_key=given_name_key(given)) | Q(given_name__istartswith=given[0])
@@ -102,7 +114,10 @@ def _rank(person: Person, tokens: list[str], date_of_birth: dt.date | None) -> S
             for candidate in (f"{n.given_name} {n.surname}", f"{n.surname} {n.given_name}"):
                 s = name_similarity(wanted, candidate)
                 if s > best:
-                    best, matched = s, f"{n.given_name} {n.surname}" + (" (alias)" if n.is_alias else "")
+                    best, matched = (
+                        s,
+                        f"{n.given_name} {n.surname}" + (" (alias)" if n.is_alias else ""),
+                    )
         reasons.append("exact name" if best > 0.999 else "similar name")
     else:
         best = 1.0
@@ -143,7 +158,10 @@ def person_record(*, person: Person) -> PersonRecord:
         Offence.objects.filter(person=person)
         .select_related("agency")
         .prefetch_related(
-            Prefetch("outcomes", queryset=OffenceOutcome.objects.select_related("agency").order_by("outcome_date")),
+            Prefetch(
+                "outcomes",
+                queryset=OffenceOutcome.objects.select_related("agency").order_by("outcome_date"),
+            ),
         )
         .order_by("-offence_date")
     )
@@ -152,31 +170,58 @@ def person_record(*, person: Person) -> PersonRecord:
     timeline: list[TimelineEntry] = []
     for offence in offences:
         timeline.append(
-            TimelineEntry(offence.offence_date, "offence", offence_description(offence.offence_code),
-                          f"{offence.get_offence_group_display()}" + (f", {offence.area}" if offence.area else ""),
-                          offence.agency.name, offence.reference)
+            TimelineEntry(
+                offence.offence_date,
+                "offence",
+                offence_description(offence.offence_code),
+                f"{offence.get_offence_group_display()}"
+                + (f", {offence.area}" if offence.area else ""),
+                offence.agency.name,
+                offence.reference,
+            )
         )
         for outcome in offence.outcomes.all():
             timeline.append(
-                TimelineEntry(outcome.outcome_date, "outcome", outcome_labels.get(outcome.outcome, outcome.outcome),
-                              f"For {offence_description(offence.offence_code).lower()} on {offence.offence_date:%-d %B %Y}",
-                              outcome.agency.name, offence.reference)
+                TimelineEntry(
+                    outcome.outcome_date,
+                    "outcome",
+                    outcome_labels.get(outcome.outcome, outcome.outcome),
+                    f"For {offence_description(offence.offence_code).lower()} on {offence.offence_date:%-d %B %Y}",
+                    outcome.agency.name,
+                    offence.reference,
+                )
             )
     for period in custody:
-        timeline.append(TimelineEntry(period.sentence_date, "custody", "Sentenced to custody",
-                                      f"For {offence_description(period.offence.offence_code).lower()} ({period.offence.reference})",
-                                      period.agency.name, period.offence.reference))
+        timeline.append(
+            TimelineEntry(
+                period.sentence_date,
+                "custody",
+                "Sentenced to custody",
+                f"For {offence_description(period.offence.offence_code).lower()} ({period.offence.reference})",
+                period.agency.name,
+                period.offence.reference,
+            )
+        )
         if period.release_date:
-            timeline.append(TimelineEntry(period.release_date, "release", "Released from custody",
-                                          f"After {(period.release_date - period.sentence_date).days} days", period.agency.name,
-                                          period.offence.reference))
+            timeline.append(
+                TimelineEntry(
+                    period.release_date,
+                    "release",
+                    "Released from custody",
+                    f"After {(period.release_date - period.sentence_date).days} days",
+                    period.agency.name,
+                    period.offence.reference,
+                )
+            )
     order = {"release": 0, "custody": 1, "outcome": 2, "offence": 3}
     timeline.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
     return PersonRecord(
         person=person,
         identifiers=list(person.identifiers.select_related("agency").order_by("kind", "value")),
         aliases=list(person.names.filter(is_alias=True).order_by("surname", "given_name")),
-        addresses=list(person.addresses.select_related("agency").order_by("-is_current", "-created_at")),
+        addresses=list(
+            person.addresses.select_related("agency").order_by("-is_current", "-created_at")
+        ),
         markers=list(person.markers.select_related("agency").order_by("end_date", "-start_date")),
         offences=offences,
         timeline=timeline,

@@ -26,7 +26,9 @@ class GovukFormMixin:
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             css = _WIDGET_CLASSES.get(type(field.widget))
             if css:
-                field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " " + css).strip()
+                field.widget.attrs["class"] = (
+                    field.widget.attrs.get("class", "") + " " + css
+                ).strip()
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

@@ -17,8 +17,16 @@ from pathways.web.forms import GovukFormMixin
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
-    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}))
-    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     error_messages = {
         "invalid_login": "Enter a correct username and password",
         "inactive": "This account has been switched off",
@@ -38,13 +46,35 @@ class SignOutView(auth_views.LogoutView):
 
 # What each role comes to do, first things first.
 _ROLE_TASKS = {
-    Role.OFFICER: [("Find a person", "people:search", "Check someone's history before deciding how to resolve an offence.")],
-    Role.SUPERVISOR: [("Find a person", "people:search", "Look up the people your team is working with.")],
-    Role.CASEWORKER: [("Find a person", "people:search", "See what you may see about the people you work with.")],
-    Role.RJ_COORDINATOR: [("Find a person", "people:search", "Look up the people in a restorative justice referral.")],
-    Role.FACILITATOR: [("Find a person", "people:search", "Look up the people in the cases allocated to you.")],
-    Role.ANALYST: [("Import partner data", "imports:upload", "Load a partner's people, offences, outcomes or custody file.")],
-    Role.ADMINISTRATOR: [("Import partner data", "imports:upload", "Load a partner's file and read its report.")],
+    Role.OFFICER: [
+        (
+            "Find a person",
+            "people:search",
+            "Check someone's history before deciding how to resolve an offence.",
+        )
+    ],
+    Role.SUPERVISOR: [
+        ("Find a person", "people:search", "Look up the people your team is working with.")
+    ],
+    Role.CASEWORKER: [
+        ("Find a person", "people:search", "See what you may see about the people you work with.")
+    ],
+    Role.RJ_COORDINATOR: [
+        ("Find a person", "people:search", "Look up the people in a restorative justice referral.")
+    ],
+    Role.FACILITATOR: [
+        ("Find a person", "people:search", "Look up the people in the cases allocated to you.")
+    ],
+    Role.ANALYST: [
+        (
+            "Import partner data",
+            "imports:upload",
+            "Load a partner's people, offences, outcomes or custody file.",
+        )
+    ],
+    Role.ADMINISTRATOR: [
+        ("Import partner data", "imports:upload", "Load a partner's file and read its report.")
+    ],
 }
 
 
@@ -58,7 +88,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if not tasks:
         tasks = _ROLE_TASKS[Role.CASEWORKER]
     recent_imports = (
-        ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5] if can_import(user) else []
+        ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5]
+        if can_import(user)
+        else []
     )
     return render(request, "web/home.html", {"tasks": tasks, "recent_imports": recent_imports})
 

@@ -1,0 +1,98 @@
+"""`pathways demo`: build the fictional Wessex partnership and print how to sign in."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from pathways.demo.services import demo_build, demo_exists, demo_users_with_new_tokens
+from pathways.people.models import Person
+
+
+class Command(BaseCommand):
+    help = "Build the demo partnership (agencies, a user for each role, a synthetic population) and print sign-in details."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--people",
+            type=int,
+            default=20000,
+            help="how many people (default 20,000; 1,000,000 for scale work)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=2026,
+            help="the same seed always builds the same partnership",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the embedded SQLite database and build afresh",
+        )
+        parser.add_argument(
+            "--serve", action="store_true", help="then serve it on http://127.0.0.1:8000"
+        )
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["people"] < 10:
+            raise CommandError("--people must be at least 10")
+        if options["reset"]:
+            self._reset()
+        call_command("migrate", verbosity=0, interactive=False)
+        if demo_exists():
+            self.stdout.write(
+                "The demo partnership is already built here (use --reset to build it afresh)."
+            )
+            users = demo_users_with_new_tokens()
+        else:
+            if Person.objects.exists():
+                raise CommandError(
+                    "This database already holds people who are not the demo's; use an empty database."
+                )
+            self.stdout.write(
+                f"Building the Wessex demo partnership with {options['people']:,} people (seed {options['seed']})…"
+            )
+            result = demo_build(
+                people=options["people"], seed=options["seed"], progress=self._progress
+            )
+            self.stdout.write("")
+            sizes = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.sizes.items())
+            self.stdout.write(f"Built in {result.seconds:.0f} s: {sizes}.")
+            users = result.users
+        self.stdout.write(
+            "\nSign in at http://127.0.0.1:%d/ as any of these (all fictional):\n" % options["port"]
+        )
+        self.stdout.write(f"  {'username':<16} {'password':<18} {'agency':<50} roles")
+        for u in users:
+            self.stdout.write(
+                f"  {u.username:<16} {u.password:<18} {u.agency:<50} {', '.join(u.roles)}"
+            )
+        self.stdout.write("\nAPI tokens (Authorization: Bearer …), new each time this runs:")
+        for u in users:
+            self.stdout.write(f"  {u.username:<16} {u.api_token}")
+        if options["serve"]:
+            call_command("serve", port=options["port"], no_migrate=True)
+
+    def _reset(self) -> None:
+        db = settings.DATABASES["default"]
+        if connection.vendor != "sqlite" or db["NAME"] == ":memory:":
+            raise CommandError(
+                "--reset only deletes the embedded SQLite database; drop and recreate other databases yourself."
+            )
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db["NAME"]) + suffix).unlink(missing_ok=True)
+
+    def _progress(self, done: int, total: int) -> None:
+        width = 40
+        filled = int(width * done / total)
+        sys.stdout.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} people")
+        sys.stdout.flush()

@@ -1,0 +1,580 @@
+"""A synthetic partnership population whose offending looks like the real thing.
+
+Nothing here is real: the county is Hardy's fictional Wessex, the postcodes use the unused
+area letters WX, and names are drawn at random from common-name lists. What is realistic
+is the shape: the age–crime curve peaking in the late teens, a small share of people
+committing a large share of offences, a realistic offence mix, escalation from community
+resolutions and cautions to court and custody as previous offences mount, custody with
+automatic release at the halfway point, victims, and repeat victimisation.
+
+Everything is drawn from one seeded generator, so a seed always gives the same partnership.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from faker.providers.person.en_GB import Provider as _Names
+
+from pathways.offending.reference import OFFENCE_TYPES, OffenceType
+from pathways.people.names import given_name_key, surname_key
+
+# Towns of the fictional county, each with postcode districts and a deprivation weight
+# (offenders are drawn more often from the more deprived districts).
+TOWNS: list[tuple[str, list[tuple[str, float]], tuple[float, float]]] = [
+    ("Casterbridge", [("WX1", 2.2), ("WX2", 1.0), ("WX3", 0.7), ("WX4", 1.5)], (50.715, -2.437)),
+    ("Budmouth", [("WX5", 2.0), ("WX6", 1.2), ("WX7", 0.8)], (50.608, -2.455)),
+    ("Sandbourne", [("WX8", 2.5), ("WX9", 1.4), ("WX10", 0.9), ("WX11", 1.1)], (50.721, -1.878)),
+    ("Melchester", [("WX12", 1.3), ("WX13", 0.6)], (51.069, -1.795)),
+    ("Shaston", [("WX14", 0.8), ("WX15", 0.5)], (51.005, -2.198)),
+    ("Anglebury", [("WX16", 0.7)], (50.686, -2.113)),
+    ("Port Bredy", [("WX17", 1.0), ("WX18", 0.6)], (50.734, -2.758)),
+    ("Christminster", [("WX19", 1.2), ("WX20", 0.9)], (51.752, -1.258)),
+]
+STREETS = [
+    "Mill Lane",
+    "Church Street",
+    "Station Road",
+    "High Street",
+    "Victoria Road",
+    "Kings Road",
+    "Queen Street",
+    "Park Avenue",
+    "Manor Close",
+    "Orchard Way",
+    "Green Lane",
+    "Chapel Row",
+    "Castle Hill",
+    "Market Place",
+    "Bridge Street",
+    "Meadow View",
+    "Elm Grove",
+    "Harbour Road",
+    "North Street",
+    "South Walk",
+    "Heath Road",
+    "Abbey Close",
+    "Quarry Lane",
+    "Farm Road",
+]
+
+ETHNICITY_SHARES = {
+    "W1": 74.4,
+    "W2": 0.9,
+    "W3": 0.1,
+    "W4": 0.2,
+    "W9": 6.2,
+    "A1": 3.1,
+    "A2": 2.7,
+    "A3": 1.1,
+    "A4": 0.7,
+    "A9": 1.6,
+    "B1": 1.0,
+    "B2": 2.5,
+    "B9": 0.5,
+    "M1": 0.9,
+    "M2": 0.4,
+    "M3": 0.8,
+    "M9": 0.8,
+    "O1": 0.6,
+    "O9": 1.6,
+    "NS": 5.0,
+}
+
+# How often each offence is recorded, before adjusting for age and prolific offending.
+OFFENCE_WEIGHTS = {
+    "1": 0.02,
+    "5D": 0.6,
+    "8N": 7.0,
+    "105A": 13.0,
+    "104": 1.2,
+    "8L": 4.0,
+    "8Q": 1.2,
+    "8R": 2.5,
+    "19C": 0.5,
+    "17A": 0.8,
+    "34B": 1.4,
+    "28E": 3.0,
+    "30C": 1.5,
+    "46": 12.0,
+    "39": 1.2,
+    "44": 1.0,
+    "45": 2.0,
+    "48": 1.2,
+    "49": 4.5,
+    "58A": 3.0,
+    "58C": 3.5,
+    "56B": 0.4,
+    "92A": 1.8,
+    "92D": 4.5,
+    "92E": 2.5,
+    "10D": 2.0,
+    "8M": 0.6,
+    "9A": 5.0,
+    "66": 1.0,
+    "53H": 1.5,
+    "802": 0.5,
+    "149": 2.5,
+    "195": 2.5,
+    "805": 1.5,
+}
+_YOUTH_FAVOURS = {"58A", "58C", "46", "49", "9A", "105A", "44", "34B"}
+_PROLIFIC_FAVOURS = {"46", "28E", "30C", "45", "48", "49", "92E", "92A", "195"}
+
+
+def _age_crime_curve() -> np.ndarray:
+    """Relative offending rate at each age 0–100: zero before 10, a peak at 18, a long tail."""
+    ages = np.arange(101, dtype=float)
+    x = np.clip(ages - 9, 0, None)
+    curve = x**2 * np.exp(-x / 4.5)
+    curve[:10] = 0.0
+    return curve
+
+
+@dataclass
+class Tables:
+    """Rows for each table, as dictionaries keyed by column name."""
+
+    people: list[dict] = field(default_factory=list)
+    names: list[dict] = field(default_factory=list)
+    identifiers: list[dict] = field(default_factory=list)
+    addresses: list[dict] = field(default_factory=list)
+    markers: list[dict] = field(default_factory=list)
+    agency_records: list[dict] = field(default_factory=list)
+    offences: list[dict] = field(default_factory=list)
+    victims: list[dict] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
+    custody: list[dict] = field(default_factory=list)
+
+    def sizes(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.__dict__.items()}
+
+
+def pnc_check_letter(year2: int, serial: int) -> str:
+    return "ZABCDEFGHJKLMNPQRTUVWXY"[int(f"{year2:02d}{serial:07d}") % 23]
+
+
+class PopulationBuilder:
+    """Draws the population in chunks so that a million people never sit in memory at once."""
+
+    def __init__(
+        self, *, people: int, seed: int, today: dt.date, agencies: dict[str, uuid.UUID]
+    ) -> None:
+        self.n = people
+        self.rng = np.random.default_rng(seed)
+        self.today = today
+        self.window_start = today.replace(year=today.year - 10)
+        self.agencies = agencies
+        self.curve = _age_crime_curve()
+        self.codes = [t.code for t in OFFENCE_TYPES]
+        self.types: dict[str, OffenceType] = {t.code: t for t in OFFENCE_TYPES}
+        base = np.array([OFFENCE_WEIGHTS[c] for c in self.codes])
+        self.weights_adult = base / base.sum()
+        youth = base * np.array([2.2 if c in _YOUTH_FAVOURS else 0.6 for c in self.codes])
+        self.weights_youth = youth / youth.sum()
+        prolific = base * np.array([2.5 if c in _PROLIFIC_FAVOURS else 0.8 for c in self.codes])
+        self.weights_prolific = prolific / prolific.sum()
+        self.male_names = list(_Names.first_names_male)
+        self.female_names = list(_Names.first_names_female)
+        surnames = _Names.last_names
+        self.surnames = list(surnames.keys())
+        sw = np.array(list(surnames.values()), dtype=float)
+        self.surname_p = sw / sw.sum()
+        eth = np.array(list(ETHNICITY_SHARES.values()))
+        self.ethnicities = list(ETHNICITY_SHARES)
+        self.ethnicity_p = eth / eth.sum()
+        self.districts = [(d, w, town, centre) for town, ds, centre in TOWNS for d, w in ds]
+        dw = np.array([w for _, w, _, _ in self.districts])
+        self.district_p_offender = dw / dw.sum()
+        self.district_p_all = np.ones(len(dw)) / len(dw)
+        self.pnc_serial = 0
+        self.offence_serial = 0
+
+    def uuid(self) -> uuid.UUID:
+        return uuid.UUID(bytes=self.rng.bytes(16), version=4)
+
+    def chunks(self, size: int = 20000) -> Iterator[Tables]:
+        """The population in chunks; victims of a chunk's offences are drawn from its own people,
+        so each chunk is complete in itself and can be written before the next is drawn."""
+        for start in range(0, self.n, size):
+            yield self._chunk(start, min(size, self.n - start))
+
+    def _chunk(self, start: int, count: int) -> Tables:
+        rng, t = self.rng, Tables()
+        offender = rng.random(count) < 0.55
+        male = np.where(offender, rng.random(count) < 0.82, rng.random(count) < 0.5)
+        age_offender = np.clip(12 + rng.gamma(3.0, 7.0, count), 12, 85)
+        age_other = rng.uniform(10, 88, count)
+        age_today = np.where(offender, age_offender, age_other)
+        birth_offsets = (age_today * 365.25).astype(int) + rng.integers(0, 365, count)
+        district_idx = np.where(
+            offender,
+            rng.choice(len(self.districts), count, p=self.district_p_offender),
+            rng.choice(len(self.districts), count, p=self.district_p_all),
+        )
+        ethnicity_idx = rng.choice(len(self.ethnicities), count, p=self.ethnicity_p)
+        surname_idx = rng.choice(len(self.surnames), count, p=self.surname_p)
+        people_ids = [self.uuid() for _ in range(count)]
+        dobs = [self.today - dt.timedelta(days=int(d)) for d in birth_offsets]
+        # Heavy-tailed offending: most offenders have one or two offences, a few have dozens.
+        offence_counts = np.where(offender, 1 + rng.negative_binomial(0.3, 0.1, count), 0)
+        offence_counts = np.minimum(offence_counts, 90)
+        victim_weights = np.where(offender, 0.25, 1.0) * rng.gamma(0.35, 1.0, count)
+        victim_p = victim_weights / victim_weights.sum()
+
+        agency = self.agencies
+        for i in range(count):
+            number = start + i + 1
+            pid = people_ids[i]
+            given = (
+                self.male_names[rng.integers(len(self.male_names))]
+                if male[i]
+                else self.female_names[rng.integers(len(self.female_names))]
+            )
+            surname = self.surnames[surname_idx[i]]
+            t.people.append(
+                {
+                    "id": pid,
+                    "given_name": given,
+                    "surname": surname,
+                    "date_of_birth": dobs[i],
+                    "sex": "M" if male[i] else "F",
+                    "ethnicity": self.ethnicities[ethnicity_idx[i]],
+                }
+            )
+            t.names.append(self._name(pid, given, surname, alias=False))
+            if offender[i] and rng.random() < 0.06:
+                alias_surname = self.surnames[rng.choice(len(self.surnames), p=self.surname_p)]
+                if alias_surname != surname:
+                    t.names.append(self._name(pid, given, alias_surname, alias=True))
+            t.identifiers.append(
+                {
+                    "id": self.uuid(),
+                    "person_id": pid,
+                    "kind": "agency_ref",
+                    "agency_id": agency["police"],
+                    "value": f"WP{number:07d}",
+                }
+            )
+            t.agency_records.append(self._holds(pid, "police"))
+            d_code, _, town, _ = self.districts[district_idx[i]]
+            t.addresses.append(
+                {
+                    "id": self.uuid(),
+                    "person_id": pid,
+                    "agency_id": agency["police"],
+                    "address_1": f"{rng.integers(1, 180)} {STREETS[rng.integers(len(STREETS))]}",
+                    "address_2": "",
+                    "town": town,
+                    "postcode": f"{d_code} {rng.integers(1, 10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}",
+                    "area": d_code,
+                    "is_current": True,
+                }
+            )
+            if rng.random() < 0.07:
+                t.agency_records.append(self._holds(pid, "housing"))
+            if rng.random() < 0.03:
+                t.agency_records.append(self._holds(pid, "health"))
+            if rng.random() < 0.04:
+                t.agency_records.append(self._holds(pid, "council"))
+            if not offender[i] and rng.random() < 0.04:
+                t.markers.append(
+                    self._marker(pid, "vulnerable_adult", "Known to adult social care", dobs[i])
+                )
+            if offender[i]:
+                self._offending(
+                    t,
+                    i,
+                    number,
+                    pid,
+                    dobs[i],
+                    int(offence_counts[i]),
+                    int(district_idx[i]),
+                    people_ids,
+                    dobs,
+                    victim_p,
+                )
+        return t
+
+    def _name(self, pid: uuid.UUID, given: str, surname: str, *, alias: bool) -> dict:
+        return {
+            "id": self.uuid(),
+            "person_id": pid,
+            "given_name": given,
+            "surname": surname,
+            "is_alias": alias,
+            "surname_key": surname_key(surname),
+            "given_key": given_name_key(given),
+            "agency_id": self.agencies["police"],
+        }
+
+    def _holds(self, pid: uuid.UUID, agency: str) -> dict:
+        return {
+            "id": self.uuid(),
+            "person_id": pid,
+            "agency_id": self.agencies[agency],
+            "basis": "holds_record",
+            "reason": "",
+        }
+
+    def _marker(self, pid: uuid.UUID, kind: str, note: str, since: dt.date) -> dict:
+        start = max(since + dt.timedelta(days=365 * 16), self.window_start)
+        start = min(start, self.today)
+        return {
+            "id": self.uuid(),
+            "person_id": pid,
+            "agency_id": self.agencies["police"],
+            "kind": kind,
+            "note": note,
+            "start_date": start,
+            "end_date": None,
+        }
+
+    def _offending(
+        self,
+        t: Tables,
+        i: int,
+        number: int,
+        pid: uuid.UUID,
+        dob: dt.date,
+        k: int,
+        home: int,
+        people_ids: list[uuid.UUID],
+        dobs: list[dt.date],
+        victim_p: np.ndarray,
+    ) -> None:
+        rng, agency = self.rng, self.agencies
+        age_start = max(10, (self.window_start - dob).days // 365)
+        age_end = (self.today - dob).days // 365
+        if age_end < age_start:
+            return
+        ages = np.arange(age_start, age_end + 1)
+        w = self.curve[ages]
+        if w.sum() == 0:
+            return
+        chosen_ages = rng.choice(ages, size=k, p=w / w.sum())
+        dates = sorted(
+            min(
+                self.today - dt.timedelta(days=1),
+                max(
+                    self.window_start,
+                    dob + dt.timedelta(days=int(a * 365.25 + rng.integers(0, 365))),
+                ),
+            )
+            for a in chosen_ages
+        )
+        year2 = dates[0].year % 100
+        self.pnc_serial += 1
+        t.identifiers.append(
+            {
+                "id": self.uuid(),
+                "person_id": pid,
+                "kind": "pnc",
+                "agency_id": None,
+                "value": f"{dates[0].year}/{self.pnc_serial:07d}{pnc_check_letter(year2, self.pnc_serial)}",
+            }
+        )
+        prolific = k >= 8
+        proven = 0
+        youth_ref = probation_ref = False
+        group_counts: dict[str, int] = {}
+        in_custody_until: dt.date | None = None
+        for when in dates:
+            if in_custody_until and when <= in_custody_until:
+                when = in_custody_until + dt.timedelta(days=int(rng.integers(3, 120)))
+                if when >= self.today:
+                    break
+            age = (when - dob).days / 365.25
+            weights = (
+                self.weights_prolific
+                if prolific
+                else (self.weights_youth if age < 18 else self.weights_adult)
+            )
+            code = self.codes[rng.choice(len(self.codes), p=weights)]
+            kind = self.types[code]
+            group_counts[kind.group] = group_counts.get(kind.group, 0) + 1
+            self.offence_serial += 1
+            oid = self.uuid()
+            d_idx = (
+                home
+                if rng.random() < 0.6
+                else int(rng.choice(len(self.districts), p=self.district_p_offender))
+            )
+            d_code, _, _, (lat, lon) = self.districts[d_idx]
+            t.offences.append(
+                {
+                    "id": oid,
+                    "person_id": pid,
+                    "agency_id": agency["police"],
+                    "reference": f"WX/{when.year}/{self.offence_serial:08d}",
+                    "offence_date": when,
+                    "offence_code": code,
+                    "offence_group": str(kind.group),
+                    "area": d_code,
+                    "latitude": round(lat + rng.normal(0, 0.01), 5),
+                    "longitude": round(lon + rng.normal(0, 0.015), 5),
+                }
+            )
+            if kind.has_victim:
+                self._victims(t, oid, pid, when, people_ids, dobs, victim_p)
+            if age < 18:
+                youth_ref = True
+            result = self._outcomes(t, oid, when, kind, proven, age)
+            if result in {"2", "3"} or (result or "").startswith("conviction_"):
+                proven += 1
+            if result in {"conviction_custody", "conviction_suspended", "conviction_community"}:
+                probation_ref = True
+            if result == "conviction_custody":
+                in_custody_until = self._custody(t, pid, oid, kind, proven)
+        if youth_ref:
+            t.identifiers.append(
+                {
+                    "id": self.uuid(),
+                    "person_id": pid,
+                    "kind": "agency_ref",
+                    "agency_id": agency["yos"],
+                    "value": f"YOS{number:07d}",
+                }
+            )
+            t.agency_records.append(self._holds(pid, "yos"))
+        if probation_ref:
+            t.identifiers.append(
+                {
+                    "id": self.uuid(),
+                    "person_id": pid,
+                    "kind": "agency_ref",
+                    "agency_id": agency["probation"],
+                    "value": f"{chr(65 + number % 26)}{number % 1000000:06d}",
+                }
+            )
+            t.agency_records.append(self._holds(pid, "probation"))
+        if group_counts.get("violence", 0) >= 2:
+            t.markers.append(
+                self._marker(pid, "violence", "Two or more violent offences recorded", dob)
+            )
+        if group_counts.get("weapons", 0) >= 1:
+            t.markers.append(
+                self._marker(pid, "weapons", "Has carried a bladed article or other weapon", dob)
+            )
+        if group_counts.get("drugs", 0) >= 3:
+            t.markers.append(self._marker(pid, "drugs", "Repeated drug offences", dob))
+        if rng.random() < 0.04:
+            t.markers.append(
+                self._marker(pid, "self_harm", "History of self-harm disclosed in custody", dob)
+            )
+
+    def _victims(
+        self,
+        t: Tables,
+        oid: uuid.UUID,
+        offender: uuid.UUID,
+        when: dt.date,
+        people_ids: list[uuid.UUID],
+        dobs: list[dt.date],
+        victim_p: np.ndarray,
+    ) -> None:
+        how_many = 2 if self.rng.random() < 0.08 else 1
+        picked = set()
+        for idx in self.rng.choice(len(people_ids), size=how_many + 2, p=victim_p):
+            victim = people_ids[idx]
+            if victim == offender or victim in picked or dobs[idx] >= when:
+                continue
+            picked.add(victim)
+            t.victims.append({"id": self.uuid(), "offence_id": oid, "person_id": victim})
+            if len(picked) == how_many:
+                break
+
+    def _outcomes(
+        self, t: Tables, oid: uuid.UUID, when: dt.date, kind: OffenceType, proven: int, age: float
+    ) -> str | None:
+        """Record the outcome route for one offence; return the final outcome, if decided yet."""
+        rng, police = self.rng, self.agencies["police"]
+
+        def add(outcome: str, days: int) -> bool:
+            on = when + dt.timedelta(days=days)
+            if on >= self.today:
+                return False  # still pending
+            t.outcomes.append(
+                {
+                    "id": self.uuid(),
+                    "offence_id": oid,
+                    "agency_id": police,
+                    "outcome_date": on,
+                    "outcome": outcome,
+                }
+            )
+            return True
+
+        if rng.random() < 0.22:
+            outcome = "16" if rng.random() < 0.7 else "15"
+            return outcome if add(outcome, int(rng.integers(7, 90))) else None
+        gravity = kind.gravity
+        charge_p = min(0.97, {1: 0.12, 2: 0.28, 3: 0.6, 4: 0.93}[gravity] + 0.12 * proven)
+        if rng.random() >= charge_p:
+            youth = age < 18
+            if kind.code == "92D" and not youth and rng.random() < 0.5:
+                choice = "7"
+            elif proven == 0 or rng.random() < 0.4:
+                choice = str(
+                    rng.choice(
+                        ["8", "22", "2"] if youth else ["8", "22", "3"],
+                        p=[0.5, 0.25, 0.25] if youth else [0.45, 0.15, 0.4],
+                    )
+                )
+            else:
+                choice = "2" if youth else "3"
+            return choice if add(choice, int(rng.integers(0, 21))) else None
+        charge_lag = int(rng.integers(1, 30))
+        if not add("1", charge_lag):
+            return None
+        court_lag = charge_lag + int(rng.integers(21, 240))
+        if rng.random() < 0.1:
+            return "acquittal" if add("acquittal", court_lag) else None
+        custody_p = min(0.85, {1: 0.02, 2: 0.06, 3: 0.2, 4: 0.55}[gravity] + 0.035 * proven)
+        options = [
+            "conviction_custody",
+            "conviction_suspended",
+            "conviction_community",
+            "conviction_fine",
+            "conviction_discharge",
+        ]
+        rest = 1 - custody_p
+        p = [
+            custody_p,
+            rest * 0.16,
+            rest * 0.32,
+            rest * (0.36 if gravity < 4 else 0.2),
+            rest * (0.16 if gravity < 4 else 0.32),
+        ]
+        result = str(rng.choice(options, p=np.array(p) / sum(p)))
+        return result if add(result, court_lag) else None
+
+    def _custody(
+        self, t: Tables, pid: uuid.UUID, oid: uuid.UUID, kind: OffenceType, proven: int
+    ) -> dt.date | None:
+        sentence = t.outcomes[-1]["outcome_date"]
+        months = float(
+            np.clip(
+                self.rng.lognormal(
+                    {1: 0.8, 2: 1.3, 3: 2.3, 4: 3.6}[kind.gravity] + 0.03 * proven, 0.5
+                ),
+                0.5,
+                240,
+            )
+        )
+        release = sentence + dt.timedelta(days=int(months * 30.44 / 2))
+        t.custody.append(
+            {
+                "id": self.uuid(),
+                "person_id": pid,
+                "offence_id": oid,
+                "agency_id": self.agencies["probation"],
+                "sentence_date": sentence,
+                "release_date": release if release < self.today else None,
+            }
+        )
+        return release

@@ -1,0 +1,235 @@
+"""Building the demo partnership: its agencies, a user for each role, and its population."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from pathways.access.models import AgencyRecord
+from pathways.accounts.models import Agency, ApiToken, Role, User
+from pathways.accounts.services import agency_create, api_token_create, user_create
+from pathways.demo.population import PopulationBuilder, Tables
+from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
+from pathways.people.models import Address, Person, PersonIdentifier, PersonName, WarningMarker
+
+DEMO_PASSWORD = "wessex-demo-2026"  # noqa: S105  (printed on purpose: demo mode only)
+
+AGENCIES = [
+    ("police", "wessex-police", "Wessex Police", "police"),
+    ("probation", "wessex-probation", "Wessex Probation Delivery Unit", "probation"),
+    ("yos", "wessex-yos", "Wessex Youth Offending Service", "yos"),
+    ("council", "casterbridge-council", "Casterbridge District Council", "council"),
+    ("health", "wessex-health", "Wessex Health and Care Trust", "health"),
+    ("housing", "wessex-housing", "Wessex Homes", "housing"),
+    ("rj", "wessex-rj", "Wessex Restorative Justice Service", "rj"),
+    ("voluntary", "second-chances", "Second Chances Trust", "voluntary"),
+    ("opcc", "wessex-opcc", "Office of the Wessex Police and Crime Commissioner", "opcc"),
+]
+
+# username, agency key, roles, first name, last name, job title
+USERS = [
+    (
+        "officer",
+        "police",
+        [Role.OFFICER],
+        "Olivia",
+        "Okafor",
+        "Police constable, neighbourhood team",
+    ),
+    (
+        "supervisor",
+        "police",
+        [Role.SUPERVISOR, Role.OFFICER],
+        "Sam",
+        "Sutherland",
+        "Police sergeant, IOM team",
+    ),
+    ("caseworker", "probation", [Role.CASEWORKER], "Priya", "Patel", "Probation practitioner"),
+    ("yos-worker", "yos", [Role.CASEWORKER], "Yusuf", "Young", "Youth justice officer"),
+    (
+        "housing-worker",
+        "housing",
+        [Role.CASEWORKER],
+        "Hannah",
+        "Hughes",
+        "Tenancy sustainment officer",
+    ),
+    (
+        "rj-coordinator",
+        "rj",
+        [Role.RJ_COORDINATOR],
+        "Rachel",
+        "Jones",
+        "Restorative justice co-ordinator",
+    ),
+    ("facilitator", "rj", [Role.FACILITATOR], "Frank", "Fletcher", "Volunteer facilitator"),
+    ("analyst", "opcc", [Role.ANALYST], "Ana", "Lee", "Performance analyst"),
+    (
+        "admin",
+        "council",
+        [Role.ADMINISTRATOR],
+        "Adam",
+        "Ince",
+        "Community safety data protection lead",
+    ),
+]
+
+_TABLES: list[tuple[str, type[Model]]] = [
+    ("people", Person),
+    ("names", PersonName),
+    ("identifiers", PersonIdentifier),
+    ("addresses", Address),
+    ("markers", WarningMarker),
+    ("agency_records", AgencyRecord),
+    ("offences", Offence),
+    ("victims", OffenceVictim),
+    ("outcomes", OffenceOutcome),
+    ("custody", CustodyPeriod),
+]
+
+
+@dataclass
+class DemoUser:
+    username: str
+    password: str
+    agency: str
+    roles: list[str]
+    api_token: str
+
+
+@dataclass
+class DemoResult:
+    users: list[DemoUser]
+    sizes: dict[str, int]
+    seconds: float
+    built: bool
+
+
+def demo_exists() -> bool:
+    return Agency.objects.filter(code="wessex-police").exists()
+
+
+@transaction.atomic
+def partnership_create() -> dict[str, Agency]:
+    agencies = {
+        key: agency_create(code=code, name=name, kind=kind) for key, code, name, kind in AGENCIES
+    }
+    for username, agency_key, roles, first, last, title in USERS:
+        user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            agency=agencies[agency_key],
+            roles=roles,
+            first_name=first,
+            last_name=last,
+            job_title=title,
+            email=f"{username}@wessex.example",
+        )
+    return agencies
+
+
+def demo_users_with_new_tokens() -> list[DemoUser]:
+    """Each demo user, with a fresh API token (the last demo token is revoked first)."""
+    result = []
+    for username, *_ in USERS:
+        user = User.objects.select_related("agency").get(username=username)
+        ApiToken.objects.filter(user=user, name="demo", revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        _, key = api_token_create(user=user, name="demo")
+        result.append(DemoUser(username, DEMO_PASSWORD, user.agency.name, user.role_labels, key))
+    return result
+
+
+class _Writer:
+    """Writes rows straight to the tables: COPY on PostgreSQL, executemany elsewhere. The ORM is
+    far too slow for a million people, and these rows were built to the models' own columns."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+        self.pg = connection.vendor == "postgresql"
+
+    def write(self, model: type[Model], rows: list[dict]) -> None:
+        if not rows:
+            return
+        table = model._meta.db_table
+        columns = [f.column for f in model._meta.concrete_fields]
+        stamped = [{"created_at": self.now, "updated_at": self.now, **row} for row in rows]
+        with connection.cursor() as cursor:
+            if self.pg:
+                buffer = io.StringIO()
+                for row in stamped:
+                    buffer.write("\t".join(_copy_value(row.get(c)) for c in columns) + "\n")
+                buffer.seek(0)
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    copy.write(buffer.getvalue())
+            else:
+                placeholders = ", ".join(["%s"] * len(columns))
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608 (names from the models)
+                    [tuple(_sql_value(row.get(c)) for c in columns) for row in stamped],
+                )
+
+
+def _sql_value(value: object) -> object:
+    if hasattr(value, "hex") and not isinstance(value, (bytes, float)):
+        return value.hex  # SQLite stores UUIDs as 32 hex characters
+    return value
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+
+def demo_build(
+    *,
+    people: int,
+    seed: int,
+    today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoResult:
+    """Create the partnership and its synthetic population in an empty database."""
+    started = time.monotonic()
+    agencies = partnership_create()
+    builder = PopulationBuilder(
+        people=people,
+        seed=seed,
+        today=today or dt.date.today(),
+        agencies={k: a.pk for k, a in agencies.items()},
+    )
+    writer = _Writer()
+    sizes: dict[str, int] = {}
+    done = 0
+    for chunk in builder.chunks():
+        with transaction.atomic():
+            _write_chunk(writer, chunk)
+        for key, size in chunk.sizes().items():
+            sizes[key] = sizes.get(key, 0) + size
+        done += len(chunk.people)
+        if progress:
+            progress(done, people)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return DemoResult(
+        users=demo_users_with_new_tokens(),
+        sizes=sizes,
+        seconds=time.monotonic() - started,
+        built=True,
+    )
+
+
+def _write_chunk(writer: _Writer, chunk: Tables) -> None:
+    for name, model in _TABLES:
+        writer.write(model, getattr(chunk, name))

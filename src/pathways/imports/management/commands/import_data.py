@@ -1,0 +1,64 @@
+"""`pathways import KIND FILE --agency CODE`: check and load one partner file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pathways.accounts.models import Agency, User
+from pathways.imports.formats import FORMATS
+from pathways.imports.services import import_file
+
+
+class Command(BaseCommand):
+    help = "Check a partner CSV file and, if every row is good, load it in one transaction."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=sorted(FORMATS), help="what the file holds")
+        parser.add_argument("file", type=Path, help="the CSV file")
+        parser.add_argument(
+            "--agency", required=True, help="code of the agency the file comes from"
+        )
+        parser.add_argument("--user", help="username to record as having loaded it")
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        agency = Agency.objects.filter(code=options["agency"]).first()
+        if agency is None:
+            codes = ", ".join(Agency.objects.values_list("code", flat=True)) or "none yet"
+            raise CommandError(f"No agency with code '{options['agency']}' (agencies: {codes})")
+        user = None
+        if options["user"]:
+            user = User.objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user '{options['user']}'")
+        report = import_file(
+            kind=options["kind"],
+            agency=agency,
+            filename=path.name,
+            content=path.read_bytes(),
+            by=user,
+            via="command",
+        )
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
+        elif report.ok:
+            self.stdout.write(
+                f"{path.name}: {report.rows} rows checked; {report.created} new, {report.updated} changed, {report.unchanged} unchanged."
+            )
+        else:
+            for error in report.errors:
+                self.stderr.write(str(error))
+            more = report.error_count - len(report.errors)
+            if more > 0:
+                self.stderr.write(f"… and {more} more")
+        if not report.ok:
+            raise CommandError(
+                f"{path.name}: {report.error_count} problem(s) found; nothing was imported."
+            )
