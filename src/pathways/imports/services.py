@@ -576,8 +576,9 @@ def import_file(
     rows, errors = read_rows(fmt, filename, content)
     report.rows = len(rows)
     loader = LOADERS[kind](agency=agency, filename=filename, by=by)
-    if not errors:
-        errors = loader.check(rows)
+    # Rows that read cleanly are still checked against what is held, so that one report
+    # lists every problem in the file, not just the first kind found.
+    errors = errors + loader.check(rows)
     batch_fields = {
         "agency": agency,
         "kind": kind,
