@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 
 from django.http import HttpRequest
-from ninja import File, NinjaAPI, Query, Router, Schema
+from ninja import File, NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer, django_auth
@@ -383,7 +383,7 @@ def import_create(
         by=user,
         via="api",
     )
-    return (201 if report.ok else 422), _import_out(report.batch)
+    return Status(201 if report.ok else 422, _import_out(report.batch))
 
 
 @imports.get(
