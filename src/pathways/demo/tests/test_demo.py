@@ -1,0 +1,100 @@
+"""The demo partnership: the same seed builds the same place, and its offending looks real."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F
+
+from pathways.access.policies import people_visible_to
+from pathways.accounts.models import User
+from pathways.demo.population import PopulationBuilder
+from pathways.demo.services import DEMO_PASSWORD, demo_build
+from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
+from pathways.people.models import Person
+from pathways.people.reference import PNC_PATTERN
+
+TODAY = dt.date(2026, 11, 1)
+
+
+def draw(seed: int, people: int = 600) -> list[tuple]:
+    agencies = {k: f"{k}-id" for k in ["police", "probation", "yos", "council", "health", "housing"]}
+    builder = PopulationBuilder(people=people, seed=seed, today=TODAY, agencies=agencies)  # type: ignore[arg-type]
+    rows = []
+    for chunk in builder.chunks(size=250):
+        rows += [(p["given_name"], p["surname"], p["date_of_birth"]) for p in chunk.people]
+        rows += [(o["offence_code"], o["offence_date"]) for o in chunk.offences]
+    return rows
+
+
+def test_the_same_seed_draws_the_same_partnership_and_another_seed_does_not():
+    assert draw(7) == draw(7)
+    assert draw(7) != draw(8)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        result = demo_build(people=3000, seed=11, today=TODAY)
+        yield result
+        # Module-scoped data outlives the per-test rollback; the flush needs audit maintenance.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO access_audit_maintenance (reason) VALUES ('test module teardown')")
+        call_command("flush", interactive=False, verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM access_audit_maintenance")
+
+
+@pytest.mark.django_db
+def test_a_user_for_every_role_who_can_sign_in(demo):
+    roles = {role for user in User.objects.all() for role in user.roles}
+    assert roles == {"officer", "supervisor", "caseworker", "rj_coordinator", "facilitator", "analyst", "administrator"}
+    assert all(u.check_password(DEMO_PASSWORD) for u in User.objects.all())
+    assert len({u.api_token for u in demo.users}) == len(demo.users)
+
+
+@pytest.mark.django_db
+def test_a_small_share_of_people_commit_a_large_share_of_offences(demo):
+    counts = sorted((row["n"] for row in Offence.objects.values("person").annotate(n=Count("id"))), reverse=True)
+    top_tenth = counts[: len(counts) // 10]
+    assert sum(top_tenth) / sum(counts) > 0.35
+
+
+@pytest.mark.django_db
+def test_offending_peaks_in_the_late_teens_and_early_twenties(demo):
+    ages = Counter()
+    for offence_date, dob in Offence.objects.values_list("offence_date", "person__date_of_birth"):
+        ages[min((offence_date - dob).days // 365 // 5 * 5, 60)] += 1
+    peak = max(ages, key=ages.get)
+    assert peak in (15, 20)
+    assert ages[15] + ages[20] > 2 * (ages[40] + ages[45])
+    assert min(ages) >= 10  # no one offends below the age of criminal responsibility
+
+
+@pytest.mark.django_db
+def test_outcomes_custody_and_victims_look_like_the_real_thing(demo):
+    outcomes = Counter(OffenceOutcome.objects.values_list("outcome", flat=True))
+    for expected in ["1", "3", "8", "22", "16", "conviction_custody", "conviction_community", "acquittal"]:
+        assert outcomes[expected] > 0, expected
+    # Custody comes from a custodial sentence, with release (if any) after sentence.
+    assert CustodyPeriod.objects.count() == outcomes["conviction_custody"]
+    assert not CustodyPeriod.objects.filter(release_date__lt=F("sentence_date")).exists()
+    # Some victims are harmed again and again.
+    repeat = OffenceVictim.objects.values("person").annotate(n=Count("id")).filter(n__gte=3).count()
+    assert repeat > 0
+    assert all(PNC_PATTERN.match(v) for v in Person.objects.filter(identifiers__kind="pnc").values_list("identifiers__value", flat=True))
+
+
+@pytest.mark.django_db
+def test_agencies_see_the_people_they_hold(demo):
+    police = User.objects.get(username="officer")
+    probation = User.objects.get(username="caseworker")
+    assert people_visible_to(police).count() == Person.objects.count()
+    on_probation = people_visible_to(probation)
+    assert 0 < on_probation.count() < Person.objects.count()
+    assert not on_probation.exclude(offences__outcomes__outcome__in=["conviction_custody", "conviction_suspended", "conviction_community"]).exists()
