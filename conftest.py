@@ -10,6 +10,6 @@ import pytest
 # called from plain synchronous code there, which is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from pathways.testing import *  # noqa: E402,F403  (fixtures)
+from pathways.testing import *  # noqa: F403  (fixtures)
 
 __all__ = ["pytest"]

@@ -19,7 +19,7 @@ from pathways.imports.formats import FORMATS
 from pathways.imports.services import ImportReport, import_file
 from pathways.people.models import Person, PersonIdentifier
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test personas only)
 
 
 def csv_bytes(kind: str, rows: Sequence[dict[str, Any]], *, columns: Sequence[str] | None = None) -> bytes:
@@ -35,16 +35,34 @@ def csv_bytes(kind: str, rows: Sequence[dict[str, Any]], *, columns: Sequence[st
 
 def create_person_row(**overrides: Any) -> dict[str, Any]:
     row = {
-        "person_id": "P1", "given_name": "Jonathan", "surname": "Smith", "date_of_birth": "1998-04-12", "sex": "M",
-        "ethnicity": "W1", "address_1": "12 Mill Lane", "address_2": "", "town": "Casterbridge", "postcode": "WX1 2AB",
-        "pnc_id": "", "other_id": "",
+        "person_id": "P1",
+        "given_name": "Jonathan",
+        "surname": "Smith",
+        "date_of_birth": "1998-04-12",
+        "sex": "M",
+        "ethnicity": "W1",
+        "address_1": "12 Mill Lane",
+        "address_2": "",
+        "town": "Casterbridge",
+        "postcode": "WX1 2AB",
+        "pnc_id": "",
+        "other_id": "",
     }
     row.update(overrides)
     return row
 
 
-def load(kind: str, rows: Sequence[dict[str, Any]], *, agency: Agency, by: User | None = None, filename: str | None = None) -> ImportReport:
-    report = import_file(kind=kind, agency=agency, filename=filename or f"{kind}.csv", content=csv_bytes(kind, rows), by=by, via="command")
+def load(
+    kind: str, rows: Sequence[dict[str, Any]], *, agency: Agency, by: User | None = None, filename: str | None = None
+) -> ImportReport:
+    report = import_file(
+        kind=kind,
+        agency=agency,
+        filename=filename or f"{kind}.csv",
+        content=csv_bytes(kind, rows),
+        by=by,
+        via="command",
+    )
     assert report.ok, [str(e) for e in report.errors]
     return report
 
@@ -71,8 +89,13 @@ def housing(db: Any) -> Agency:
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., User]:
     def make(username: str, agency: Agency, *roles: str) -> User:
-        return user_create(username=username, password=PASSWORD, agency=agency, roles=list(roles) or [Role.CASEWORKER],
-                           first_name=username.title())
+        return user_create(
+            username=username,
+            password=PASSWORD,
+            agency=agency,
+            roles=list(roles) or [Role.CASEWORKER],
+            first_name=username.title(),
+        )
 
     return make
 
@@ -102,16 +125,42 @@ def housing_worker(housing: Agency, make_user: Callable[..., User]) -> User:
 def known_offender(police: Agency, police_admin: User) -> Person:
     """Jonathan Smith, known to the police with one offence, a caution and a custody period."""
     load("people", [create_person_row(pnc_id="2016/0001234B")], agency=police, by=police_admin)
-    load("offences", [
-        {"offence_id": "CR1", "person_id": "P1", "offence_date": "2019-05-01", "offence_code": "46", "offence_group": "theft"},
-        {"offence_id": "CR2", "person_id": "P1", "offence_date": "2021-02-10", "offence_code": "8N", "offence_group": "violence"},
-    ], agency=police, by=police_admin)
-    load("outcomes", [
-        {"offence_id": "CR1", "outcome_date": "2019-05-20", "outcome": "3"},
-        {"offence_id": "CR2", "outcome_date": "2021-06-01", "outcome": "conviction_custody"},
-    ], agency=police, by=police_admin)
-    load("custody", [{"person_id": "P1", "offence_id": "CR2", "sentence_date": "2021-06-01", "release_date": "2021-12-01"}],
-         agency=police, by=police_admin)
+    load(
+        "offences",
+        [
+            {
+                "offence_id": "CR1",
+                "person_id": "P1",
+                "offence_date": "2019-05-01",
+                "offence_code": "46",
+                "offence_group": "theft",
+            },
+            {
+                "offence_id": "CR2",
+                "person_id": "P1",
+                "offence_date": "2021-02-10",
+                "offence_code": "8N",
+                "offence_group": "violence",
+            },
+        ],
+        agency=police,
+        by=police_admin,
+    )
+    load(
+        "outcomes",
+        [
+            {"offence_id": "CR1", "outcome_date": "2019-05-20", "outcome": "3"},
+            {"offence_id": "CR2", "outcome_date": "2021-06-01", "outcome": "conviction_custody"},
+        ],
+        agency=police,
+        by=police_admin,
+    )
+    load(
+        "custody",
+        [{"person_id": "P1", "offence_id": "CR2", "sentence_date": "2021-06-01", "release_date": "2021-12-01"}],
+        agency=police,
+        by=police_admin,
+    )
     return person_by_reference(police, "P1")
 
 

@@ -23,9 +23,7 @@ class AgencyRecord(BaseModel):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "person"], name="agency_record_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["agency", "person"], name="agency_record_once")]
 
 
 class AuditEvent(models.Model):
@@ -64,6 +62,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or 'anonymous'} {self.action} {self.object_type} {self.object_id}".strip()
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None and not self._state.adding:

@@ -51,9 +51,7 @@ def people_visible_to(user: User) -> QuerySet[Person]:
 
 def can_import(user: User) -> bool:
     """Loading partner files changes shared records: administrators, supervisors and analysts."""
-    return user.is_authenticated and user.has_role(
-        Role.ADMINISTRATOR, Role.SUPERVISOR, Role.ANALYST
-    )
+    return user.is_authenticated and user.has_role(Role.ADMINISTRATOR, Role.SUPERVISOR, Role.ANALYST)
 
 
 def can_search_people(user: User) -> bool:

@@ -43,9 +43,7 @@ class PersonNotFound(Http404):
     refusal does not reveal that the record exists."""
 
 
-def access_person(
-    *, user: User, person_id: uuid.UUID | str, purpose: str, via: str = "web"
-) -> Person:
+def access_person(*, user: User, person_id: uuid.UUID | str, purpose: str, via: str = "web") -> Person:
     """The person, if this user may see them; the read (or the refusal) is audited."""
     try:
         person_uuid = uuid.UUID(str(person_id))

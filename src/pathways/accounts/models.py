@@ -54,9 +54,7 @@ class User(AbstractUser):
     """A member of staff or a volunteer. Every user belongs to exactly one agency."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="users")
-    roles = models.JSONField(
-        default=list, blank=True, help_text="Role codes held, e.g. ['officer']."
-    )
+    roles = models.JSONField(default=list, blank=True, help_text="Role codes held, e.g. ['officer'].")
     job_title = models.CharField(max_length=200, blank=True)
 
     def has_role(self, *roles: str) -> bool:

@@ -54,9 +54,7 @@ def user_create(
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Make a token and return it with its key; the key is shown once and never stored."""
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(
-        user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:11]
-    )
+    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:11])
     return token, key
 
 

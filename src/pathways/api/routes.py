@@ -49,9 +49,7 @@ api = NinjaAPI(
 
 @api.exception_handler(PersonNotFound)
 def _not_found(request: HttpRequest, exc: PersonNotFound):  # type: ignore[no-untyped-def]
-    return api.create_response(
-        request, {"detail": "No such person, or you may not see them"}, status=404
-    )
+    return api.create_response(request, {"detail": "No such person, or you may not see them"}, status=404)
 
 
 def _user(request: HttpRequest) -> User:
@@ -206,20 +204,14 @@ def people_search(request: HttpRequest, filters: Query[SearchQuery]):  # type: i
         limit=filters.limit,
     )
     return [
-        SearchResultOut(
-            person=_summary(r.person), score=r.score, matched_name=r.matched_name, reasons=r.reasons
-        )
+        SearchResultOut(person=_summary(r.person), score=r.score, matched_name=r.matched_name, reasons=r.reasons)
         for r in results
     ]
 
 
-@people.get(
-    "/{person_id}", response=PersonOut, summary="A person's record", operation_id="person_get"
-)
+@people.get("/{person_id}", response=PersonOut, summary="A person's record", operation_id="person_get")
 def person_get(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    person = access_person(
-        user=_user(request), person_id=person_id, purpose=_purpose(request), via="api"
-    )
+    person = access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
     record = person_record(person=person)
     return PersonOut(
         **_summary(person).dict(),
@@ -261,9 +253,7 @@ def person_get(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-u
     operation_id="person_offences",
 )
 def person_offences(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    person = access_person(
-        user=_user(request), person_id=person_id, purpose=_purpose(request), via="api"
-    )
+    person = access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
     offences = (
         Offence.objects.filter(person=person)
         .select_related("agency")
@@ -293,8 +283,7 @@ def _offence_out(o: Offence) -> OffenceOut:
             for x in sorted(o.outcomes.all(), key=lambda x: x.outcome_date)
         ],
         custody=[
-            CustodyOut(sentence_date=c.sentence_date, release_date=c.release_date)
-            for c in o.custody_periods.all()
+            CustodyOut(sentence_date=c.sentence_date, release_date=c.release_date) for c in o.custody_periods.all()
         ],
         victim_count=len(o.victims.all()),
     )
@@ -316,9 +305,7 @@ def offence_get(request: HttpRequest, offence_id: uuid.UUID):  # type: ignore[no
     if person_id is None:
         raise HttpError(404, "No such offence, or you may not see it")
     try:
-        access_person(
-            user=_user(request), person_id=person_id, purpose=_purpose(request), via="api"
-        )
+        access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
     except PersonNotFound as exc:
         raise HttpError(404, "No such offence, or you may not see it") from exc
     offence = (
@@ -356,9 +343,7 @@ def _import_out(batch: ImportBatch) -> ImportOut:
     summary="Import a partner CSV file",
     operation_id="import_create",
 )
-def import_create(
-    request: HttpRequest, kind: ImportKind, file: File[UploadedFile], agency: str = ""
-):  # type: ignore[no-untyped-def]
+def import_create(request: HttpRequest, kind: ImportKind, file: File[UploadedFile], agency: str = ""):  # type: ignore[no-untyped-def]
     """Check every row of a CSV file in the formats of docs/data-formats.md and, if all are
     good, load it in one transaction (201). If any row is bad nothing is loaded and the
     answer (422) lists every problem with its row and column. Importing the same file
@@ -396,10 +381,7 @@ def import_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     user = _user(request)
     if not can_import(user):
         raise HttpError(403, "Only administrators, supervisors and analysts see imports")
-    return [
-        _import_out(b)
-        for b in ImportBatch.objects.filter(agency_id=user.agency_id).select_related("agency")[:100]
-    ]
+    return [_import_out(b) for b in ImportBatch.objects.filter(agency_id=user.agency_id).select_related("agency")[:100]]
 
 
 @imports.get(
@@ -412,11 +394,7 @@ def import_get(request: HttpRequest, batch_id: uuid.UUID):  # type: ignore[no-un
     user = _user(request)
     if not can_import(user):
         raise HttpError(403, "Only administrators, supervisors and analysts see imports")
-    batch = (
-        ImportBatch.objects.filter(pk=batch_id, agency_id=user.agency_id)
-        .select_related("agency")
-        .first()
-    )
+    batch = ImportBatch.objects.filter(pk=batch_id, agency_id=user.agency_id).select_related("agency").first()
     if batch is None:
         raise HttpError(404, "No such import for your agency")
     return _import_out(batch)

@@ -11,9 +11,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 
 SECRET_KEY = env.secret_key()
 DEBUG = env.flag("PATHWAYS_DEBUG", default=False)
-ALLOWED_HOSTS = [
-    h for h in env.text("PATHWAYS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
-]
+ALLOWED_HOSTS = [h for h in env.text("PATHWAYS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 # Demo mode unlocks conveniences that must never exist in a real deployment
 # (printed sign-in details); `pathways demo` switches it on for its own database.
 DEMO_MODE = env.flag("PATHWAYS_DEMO_MODE", default=False)

@@ -161,9 +161,7 @@ def pnc_check_letter(year2: int, serial: int) -> str:
 class PopulationBuilder:
     """Draws the population in chunks so that a million people never sit in memory at once."""
 
-    def __init__(
-        self, *, people: int, seed: int, today: dt.date, agencies: dict[str, uuid.UUID]
-    ) -> None:
+    def __init__(self, *, people: int, seed: int, today: dt.date, agencies: dict[str, uuid.UUID]) -> None:
         self.n = people
         self.rng = np.random.default_rng(seed)
         self.today = today
@@ -282,9 +280,7 @@ class PopulationBuilder:
             if rng.random() < 0.04:
                 t.agency_records.append(self._holds(pid, "council"))
             if not offender[i] and rng.random() < 0.04:
-                t.markers.append(
-                    self._marker(pid, "vulnerable_adult", "Known to adult social care", dobs[i])
-                )
+                t.markers.append(self._marker(pid, "vulnerable_adult", "Known to adult social care", dobs[i]))
             if offender[i]:
                 self._offending(
                     t,
@@ -389,21 +385,13 @@ class PopulationBuilder:
                 if when >= self.today:
                     break
             age = (when - dob).days / 365.25
-            weights = (
-                self.weights_prolific
-                if prolific
-                else (self.weights_youth if age < 18 else self.weights_adult)
-            )
+            weights = self.weights_prolific if prolific else (self.weights_youth if age < 18 else self.weights_adult)
             code = self.codes[rng.choice(len(self.codes), p=weights)]
             kind = self.types[code]
             group_counts[kind.group] = group_counts.get(kind.group, 0) + 1
             self.offence_serial += 1
             oid = self.uuid()
-            d_idx = (
-                home
-                if rng.random() < 0.6
-                else int(rng.choice(len(self.districts), p=self.district_p_offender))
-            )
+            d_idx = home if rng.random() < 0.6 else int(rng.choice(len(self.districts), p=self.district_p_offender))
             d_code, _, _, (lat, lon) = self.districts[d_idx]
             t.offences.append(
                 {
@@ -453,19 +441,13 @@ class PopulationBuilder:
             )
             t.agency_records.append(self._holds(pid, "probation"))
         if group_counts.get("violence", 0) >= 2:
-            t.markers.append(
-                self._marker(pid, "violence", "Two or more violent offences recorded", dob)
-            )
+            t.markers.append(self._marker(pid, "violence", "Two or more violent offences recorded", dob))
         if group_counts.get("weapons", 0) >= 1:
-            t.markers.append(
-                self._marker(pid, "weapons", "Has carried a bladed article or other weapon", dob)
-            )
+            t.markers.append(self._marker(pid, "weapons", "Has carried a bladed article or other weapon", dob))
         if group_counts.get("drugs", 0) >= 3:
             t.markers.append(self._marker(pid, "drugs", "Repeated drug offences", dob))
         if rng.random() < 0.04:
-            t.markers.append(
-                self._marker(pid, "self_harm", "History of self-harm disclosed in custody", dob)
-            )
+            t.markers.append(self._marker(pid, "self_harm", "History of self-harm disclosed in custody", dob))
 
     def _victims(
         self,
@@ -553,15 +535,11 @@ class PopulationBuilder:
         result = str(rng.choice(options, p=np.array(p) / sum(p)))
         return result if add(result, court_lag) else None
 
-    def _custody(
-        self, t: Tables, pid: uuid.UUID, oid: uuid.UUID, kind: OffenceType, proven: int
-    ) -> dt.date | None:
+    def _custody(self, t: Tables, pid: uuid.UUID, oid: uuid.UUID, kind: OffenceType, proven: int) -> dt.date | None:
         sentence = t.outcomes[-1]["outcome_date"]
         months = float(
             np.clip(
-                self.rng.lognormal(
-                    {1: 0.8, 2: 1.3, 3: 2.3, 4: 3.6}[kind.gravity] + 0.03 * proven, 0.5
-                ),
+                self.rng.lognormal({1: 0.8, 2: 1.3, 3: 2.3, 4: 3.6}[kind.gravity] + 0.03 * proven, 0.5),
                 0.5,
                 240,
             )

@@ -118,9 +118,7 @@ def demo_exists() -> bool:
 
 @transaction.atomic
 def partnership_create() -> dict[str, Agency]:
-    agencies = {
-        key: agency_create(code=code, name=name, kind=kind) for key, code, name, kind in AGENCIES
-    }
+    agencies = {key: agency_create(code=code, name=name, kind=kind) for key, code, name, kind in AGENCIES}
     for username, agency_key, roles, first, last, title in USERS:
         user_create(
             username=username,
@@ -140,9 +138,7 @@ def demo_users_with_new_tokens() -> list[DemoUser]:
     result = []
     for username, *_ in USERS:
         user = User.objects.select_related("agency").get(username=username)
-        ApiToken.objects.filter(user=user, name="demo", revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+        ApiToken.objects.filter(user=user, name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
         _, key = api_token_create(user=user, name="demo")
         result.append(DemoUser(username, DEMO_PASSWORD, user.agency.name, user.role_labels, key))
     return result
@@ -205,7 +201,7 @@ def demo_build(
     builder = PopulationBuilder(
         people=people,
         seed=seed,
-        today=today or dt.date.today(),
+        today=today or timezone.localdate(),
         agencies={k: a.pk for k, a in agencies.items()},
     )
     writer = _Writer()

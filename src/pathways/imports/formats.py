@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import timezone
+
 from pathways.offending.reference import OFFENCE_CODE_PATTERN, OffenceGroup, Outcome
 from pathways.people.reference import PNC_PATTERN, Ethnicity, Sex, normalise_pnc, normalise_postcode
 
@@ -26,9 +28,7 @@ REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 def read_reference(text: str) -> str:
     if not REFERENCE_PATTERN.match(text):
-        raise CellError(
-            "must be 1–64 letters, digits, '.', '_', '/' or '-', starting with a letter or digit"
-        )
+        raise CellError("must be 1–64 letters, digits, '.', '_', '/' or '-', starting with a letter or digit")
     return text
 
 
@@ -39,7 +39,7 @@ def read_date(text: str) -> dt.date:
         raise CellError(f"'{text}' is not a date in the form YYYY-MM-DD") from exc
     if len(text) != 10:
         raise CellError(f"'{text}' is not a date in the form YYYY-MM-DD")
-    if value > dt.date.today():
+    if value > timezone.localdate():
         raise CellError(f"{text} is in the future")
     if value.year < 1900:
         raise CellError(f"{text} is before 1900")
@@ -64,9 +64,7 @@ def read_sex(text: str) -> str:
 def read_ethnicity(text: str) -> str:
     value = text.upper()
     if value not in Ethnicity.values:
-        raise CellError(
-            f"'{text}' is not an ethnicity code (A1…A9, B1…B9, M1…M9, W1…W9, O1, O9, NS)"
-        )
+        raise CellError(f"'{text}' is not an ethnicity code (A1…A9, B1…B9, M1…M9, W1…W9, O1, O9, NS)")
     return value
 
 
@@ -252,9 +250,7 @@ def parse_row(
         text = (raw.get(column.name) or "").strip()
         if not text:
             if column.required:
-                errors.append(
-                    RowError(filename, row_number, column.name, "is empty but is required")
-                )
+                errors.append(RowError(filename, row_number, column.name, "is empty but is required"))
             parsed.values[column.name] = [] if column.read is read_reference_list else None
             continue
         try:

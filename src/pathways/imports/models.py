@@ -25,9 +25,7 @@ class ImportBatch(BaseModel):
     kind = models.CharField(max_length=16, choices=ImportKind.choices)
     filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     via = models.CharField(max_length=16, default="web")
     status = models.CharField(max_length=16, choices=Status.choices)
     rows = models.PositiveIntegerField(default=0)

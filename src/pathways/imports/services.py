@@ -89,40 +89,27 @@ def _agency_offences(agency: Agency, references: Iterable[str]) -> dict[str, Off
     refs = sorted(set(references))
     found: dict[str, Offence] = {}
     for chunk in _chunks(refs):
-        for offence in Offence.objects.select_related("person").filter(
-            agency=agency, reference__in=chunk
-        ):
+        for offence in Offence.objects.select_related("person").filter(agency=agency, reference__in=chunk):
             found[offence.reference] = offence
     return found
 
 
-def read_rows(
-    fmt: FileFormat, filename: str, content: bytes
-) -> tuple[list[ParsedRow], list[RowError]]:
+def read_rows(fmt: FileFormat, filename: str, content: bytes) -> tuple[list[ParsedRow], list[RowError]]:
     """Parse and check every row on its own; nothing is looked up in the database here."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [
-            RowError(
-                filename, 0, "", f"the file is not UTF-8 text (byte {exc.start} cannot be read)"
-            )
-        ]
+        return [], [RowError(filename, 0, "", f"the file is not UTF-8 text (byte {exc.start} cannot be read)")]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     if not header:
-        return [], [
-            RowError(filename, 1, "", "the file is empty: it needs a header row naming the columns")
-        ]
+        return [], [RowError(filename, 1, "", "the file is empty: it needs a header row naming the columns")]
     header = [h.strip() for h in header]
     reader.fieldnames = header
     wanted = [c for c in fmt.column_names if c not in HEADER_OPTIONAL[fmt.kind]]
     missing = [c for c in wanted if c not in header]
     if missing:
-        return [], [
-            RowError(filename, 1, name, "this column is missing from the header row")
-            for name in missing
-        ]
+        return [], [RowError(filename, 1, name, "this column is missing from the header row") for name in missing]
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
     first_seen: dict[tuple[Any, ...], int] = {}
@@ -237,16 +224,10 @@ class PeopleLoader(_Loader):
                     )
                 )
             elif person is not None and pnc in pnc_holder and pnc_holder[pnc] != person.pk:
-                errors.append(
-                    self.error(row, "pnc_id", f"{pnc} is already held for a different person")
-                )
+                errors.append(self.error(row, "pnc_id", f"{pnc} is already held for a different person"))
             if pnc in pnc_in_file and pnc_in_file[pnc][0] != ref:
                 other_ref, other_row = pnc_in_file[pnc]
-                errors.append(
-                    self.error(
-                        row, "pnc_id", f"{pnc} is also given for {other_ref} at row {other_row}"
-                    )
-                )
+                errors.append(self.error(row, "pnc_id", f"{pnc} is also given for {other_ref} at row {other_row}"))
             pnc_in_file.setdefault(pnc, (ref, row.row))
         return errors
 
@@ -278,29 +259,23 @@ class PeopleLoader(_Loader):
                 )
                 if old_name != (person.given_name, person.surname):
                     # The old name stays findable as an alias: people are searched by what they were called.
-                    PersonName.objects.filter(
-                        person=person, given_name=old_name[0], surname=old_name[1]
-                    ).update(is_alias=True)
+                    PersonName.objects.filter(person=person, given_name=old_name[0], surname=old_name[1]).update(
+                        is_alias=True
+                    )
                     changed |= self._name(person, person.given_name, person.surname, is_alias=False)
             else:
                 # A record matched from another agency fills gaps; it does not overwrite.
                 blanks = {
-                    k: val
-                    for k, val in demographics.items()
-                    if val and getattr(person, k) in (None, "", "U", "NS")
+                    k: val for k, val in demographics.items() if val and getattr(person, k) in (None, "", "U", "NS")
                 }
                 changed |= self.update_fields(person, blanks)
                 if (v["given_name"], v["surname"]) != (person.given_name, person.surname):
                     changed |= self._name(person, v["given_name"], v["surname"], is_alias=True)
-        changed |= self._identifier(
-            person, IdentifierKind.AGENCY_REFERENCE, v["person_id"], agency=self.agency
-        )
+        changed |= self._identifier(person, IdentifierKind.AGENCY_REFERENCE, v["person_id"], agency=self.agency)
         if v["pnc_id"]:
             changed |= self._identifier(person, IdentifierKind.PNC, v["pnc_id"], agency=None)
         if v["other_id"]:
-            changed |= self._identifier(
-                person, IdentifierKind.OTHER, v["other_id"], agency=self.agency
-            )
+            changed |= self._identifier(person, IdentifierKind.OTHER, v["other_id"], agency=self.agency)
         changed |= self._address(person, v)
         AgencyRecord.objects.get_or_create(
             person=person, agency=self.agency, defaults={"basis": AgencyRecord.Basis.HOLDS_RECORD}
@@ -308,9 +283,7 @@ class PeopleLoader(_Loader):
         self.count(created=created, changed=changed)
 
     def _name(self, person: Person, given: str, surname: str, *, is_alias: bool) -> bool:
-        existing = PersonName.objects.filter(
-            person=person, given_name=given, surname=surname
-        ).first()
+        existing = PersonName.objects.filter(person=person, given_name=given, surname=surname).first()
         if existing is not None:
             return self.update_fields(existing, {"is_alias": is_alias})
         self.save(
@@ -357,9 +330,7 @@ class PeopleLoader(_Loader):
 
 class OffencesLoader(_Loader):
     def check(self, rows: list[ParsedRow]) -> list[RowError]:
-        refs = {r.values["person_id"] for r in rows} | {
-            vid for r in rows for vid in r.values["victim_ids"]
-        }
+        refs = {r.values["person_id"] for r in rows} | {vid for r in rows for vid in r.values["victim_ids"]}
         self.people = _agency_people(self.agency, refs)
         errors: list[RowError] = []
         for row in rows:
@@ -425,15 +396,11 @@ class OffencesLoader(_Loader):
             self.count(created=created, changed=changed)
 
     def _victims(self, offence: Offence, wanted: set[Any]) -> bool:
-        held = set(
-            OffenceVictim.objects.filter(offence=offence).values_list("person_id", flat=True)
-        )
+        held = set(OffenceVictim.objects.filter(offence=offence).values_list("person_id", flat=True))
         if held == wanted:
             return False
         OffenceVictim.objects.filter(offence=offence, person_id__in=held - wanted).delete()
-        OffenceVictim.objects.bulk_create(
-            [OffenceVictim(offence=offence, person_id=pid) for pid in wanted - held]
-        )
+        OffenceVictim.objects.bulk_create([OffenceVictim(offence=offence, person_id=pid) for pid in wanted - held])
         return True
 
 

@@ -41,7 +41,5 @@ def _batches_visible(request: HttpRequest):  # type: ignore[no-untyped-def]
 def batch_detail(request: HttpRequest, batch_id: uuid.UUID) -> HttpResponse:
     if not can_import(request.user):
         raise PermissionDenied("Only administrators, supervisors and analysts see import reports")
-    batch = get_object_or_404(
-        _batches_visible(request).select_related("agency", "uploaded_by"), pk=batch_id
-    )
+    batch = get_object_or_404(_batches_visible(request).select_related("agency", "uploaded_by"), pk=batch_id)
     return render(request, "imports/batch.html", {"batch": batch})

@@ -16,24 +16,18 @@ class Offence(BaseModel):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="offences")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    reference = models.CharField(
-        max_length=64, help_text="The agency's own offence or crime reference."
-    )
+    reference = models.CharField(max_length=64, help_text="The agency's own offence or crime reference.")
     offence_date = models.DateField()
     offence_code = models.CharField(max_length=8)
     offence_group = models.CharField(max_length=32, choices=OffenceGroup.choices)
     area = models.CharField(max_length=50, blank=True)
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    victims = models.ManyToManyField(
-        Person, through="OffenceVictim", related_name="offences_against"
-    )
+    victims = models.ManyToManyField(Person, through="OffenceVictim", related_name="offences_against")
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "reference"], name="offence_reference_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["agency", "reference"], name="offence_reference_once")]
         indexes = [models.Index(fields=["person", "offence_date"], name="offence_person_date_idx")]
 
     @property
@@ -59,11 +53,7 @@ class OffenceOutcome(BaseModel):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["offence", "outcome", "outcome_date"], name="outcome_once"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["offence", "outcome", "outcome_date"], name="outcome_once")]
         indexes = [models.Index(fields=["outcome_date"], name="outcome_date_idx")]
 
 
@@ -76,8 +66,4 @@ class CustodyPeriod(BaseModel):
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person", "offence", "sentence_date"], name="custody_once"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["person", "offence", "sentence_date"], name="custody_once")]

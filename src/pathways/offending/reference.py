@@ -55,18 +55,14 @@ OFFENCE_TYPES: list[OffenceType] = [
     OffenceType("39", "Theft from the person", OffenceGroup.THEFT, 2, True),
     OffenceType("44", "Bicycle theft", OffenceGroup.THEFT, 1, True),
     OffenceType("45", "Theft from a vehicle", OffenceGroup.THEFT, 2, True),
-    OffenceType(
-        "48", "Theft or unauthorised taking of a motor vehicle", OffenceGroup.THEFT, 2, True
-    ),
+    OffenceType("48", "Theft or unauthorised taking of a motor vehicle", OffenceGroup.THEFT, 2, True),
     OffenceType("49", "Other theft", OffenceGroup.THEFT, 1, True),
     OffenceType("58A", "Criminal damage to a dwelling", OffenceGroup.CRIMINAL_DAMAGE, 2, True),
     OffenceType("58C", "Criminal damage to a vehicle", OffenceGroup.CRIMINAL_DAMAGE, 1, True),
     OffenceType("56B", "Arson not endangering life", OffenceGroup.CRIMINAL_DAMAGE, 3, True),
     OffenceType("92A", "Trafficking in controlled drugs", OffenceGroup.DRUGS, 3, False),
     OffenceType("92D", "Possession of cannabis", OffenceGroup.DRUGS, 1, False),
-    OffenceType(
-        "92E", "Possession of controlled drugs (excluding cannabis)", OffenceGroup.DRUGS, 2, False
-    ),
+    OffenceType("92E", "Possession of controlled drugs (excluding cannabis)", OffenceGroup.DRUGS, 2, False),
     OffenceType("10D", "Possession of article with blade or point", OffenceGroup.WEAPONS, 3, False),
     OffenceType("8M", "Possession of other weapons", OffenceGroup.WEAPONS, 3, False),
     OffenceType("9A", "Public fear, alarm or distress", OffenceGroup.PUBLIC_ORDER, 2, True),

@@ -33,11 +33,6 @@ class PersonSearchForm(GovukFormMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if (
-            not (data.get("name") or data.get("date_of_birth") or data.get("identifier"))
-            and not self.errors
-        ):
-            raise forms.ValidationError(
-                "Enter a name, a date of birth or an identifier to search for"
-            )
+        if not (data.get("name") or data.get("date_of_birth") or data.get("identifier")) and not self.errors:
+            raise forms.ValidationError("Enter a name, a date of birth or an identifier to search for")
         return data

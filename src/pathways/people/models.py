@@ -20,9 +20,7 @@ class Person(BaseModel):
     surname = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.NOT_KNOWN)
-    ethnicity = models.CharField(
-        max_length=2, choices=Ethnicity.choices, default=Ethnicity.NOT_STATED
-    )
+    ethnicity = models.CharField(max_length=2, choices=Ethnicity.choices, default=Ethnicity.NOT_STATED)
     history = HistoricalRecords()
 
     class Meta:
@@ -45,18 +43,12 @@ class PersonName(BaseModel):
     is_alias = models.BooleanField(default=False)
     surname_key = models.CharField(max_length=16, db_index=True)
     given_key = models.CharField(max_length=16)
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     history = HistoricalRecords()
 
     class Meta:
         indexes = [models.Index(fields=["surname_key", "given_key"], name="name_keys_idx")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person", "given_name", "surname"], name="person_name_once"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=["person", "given_name", "surname"], name="person_name_once")]
 
 
 class PersonIdentifier(BaseModel):
@@ -64,9 +56,7 @@ class PersonIdentifier(BaseModel):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     value = models.CharField(max_length=64)
     history = HistoricalRecords()
 
@@ -91,9 +81,7 @@ class PersonIdentifier(BaseModel):
 
 class Address(BaseModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
-    agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     address_1 = models.CharField(max_length=200)
     address_2 = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)

@@ -66,9 +66,7 @@ def person_search(
     has_criteria = False
     if identifier.strip():
         value = identifier.strip()
-        values = (
-            {value, normalise_pnc(value)} if PNC_PATTERN.match(normalise_pnc(value)) else {value}
-        )
+        values = {value, normalise_pnc(value)} if PNC_PATTERN.match(normalise_pnc(value)) else {value}
         query &= Q(pk__in=PersonIdentifier.objects.filter(value__in=values).values("person_id"))
         has_criteria = True
     tokens = [t for t in name.replace(",", " ").split() if fold(t)]
@@ -94,9 +92,7 @@ def person_search(
 def _name_candidates(tokens: list[str]):  # type: ignore[no-untyped-def]
     if len(tokens) == 1:
         key = surname_key(tokens[0])
-        return PersonName.objects.filter(
-            Q(surname_key=key) | Q(given_key=given_name_key(tokens[0]), surname_key=key)
-        )
+        return PersonName.objects.filter(Q(surname_key=key) | Q(given_key=given_name_key(tokens[0]), surname_key=key))
     given, surname = tokens[0], tokens[-1]
     straight = Q(surname_key=surname_key(surname)) & (
         Q(given_key=given_name_key(given)) | Q(given_name__istartswith=given[0])
@@ -174,8 +170,7 @@ def person_record(*, person: Person) -> PersonRecord:
                 offence.offence_date,
                 "offence",
                 offence_description(offence.offence_code),
-                f"{offence.get_offence_group_display()}"
-                + (f", {offence.area}" if offence.area else ""),
+                f"{offence.get_offence_group_display()}" + (f", {offence.area}" if offence.area else ""),
                 offence.agency.name,
                 offence.reference,
             )
@@ -219,9 +214,7 @@ def person_record(*, person: Person) -> PersonRecord:
         person=person,
         identifiers=list(person.identifiers.select_related("agency").order_by("kind", "value")),
         aliases=list(person.names.filter(is_alias=True).order_by("surname", "given_name")),
-        addresses=list(
-            person.addresses.select_related("agency").order_by("-is_current", "-created_at")
-        ),
+        addresses=list(person.addresses.select_related("agency").order_by("-is_current", "-created_at")),
         markers=list(person.markers.select_related("agency").order_by("end_date", "-start_date")),
         offences=offences,
         timeline=timeline,

@@ -28,9 +28,5 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    person = access_person(
-        user=request.user, person_id=person_id, purpose=default_purpose(request.user)
-    )
-    return render(
-        request, "people/person.html", {"record": person_record(person=person), "person": person}
-    )
+    person = access_person(user=request.user, person_id=person_id, purpose=default_purpose(request.user))
+    return render(request, "people/person.html", {"record": person_record(person=person), "person": person})

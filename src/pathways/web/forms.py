@@ -23,12 +23,10 @@ class GovukFormMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
-        for name, field in self.fields.items():  # type: ignore[attr-defined]
+        for field in self.fields.values():  # type: ignore[attr-defined]
             css = _WIDGET_CLASSES.get(type(field.widget))
             if css:
-                field.widget.attrs["class"] = (
-                    field.widget.attrs.get("class", "") + " " + css
-                ).strip()
+                field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " " + css).strip()
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]

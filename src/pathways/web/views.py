@@ -53,18 +53,10 @@ _ROLE_TASKS = {
             "Check someone's history before deciding how to resolve an offence.",
         )
     ],
-    Role.SUPERVISOR: [
-        ("Find a person", "people:search", "Look up the people your team is working with.")
-    ],
-    Role.CASEWORKER: [
-        ("Find a person", "people:search", "See what you may see about the people you work with.")
-    ],
-    Role.RJ_COORDINATOR: [
-        ("Find a person", "people:search", "Look up the people in a restorative justice referral.")
-    ],
-    Role.FACILITATOR: [
-        ("Find a person", "people:search", "Look up the people in the cases allocated to you.")
-    ],
+    Role.SUPERVISOR: [("Find a person", "people:search", "Look up the people your team is working with.")],
+    Role.CASEWORKER: [("Find a person", "people:search", "See what you may see about the people you work with.")],
+    Role.RJ_COORDINATOR: [("Find a person", "people:search", "Look up the people in a restorative justice referral.")],
+    Role.FACILITATOR: [("Find a person", "people:search", "Look up the people in the cases allocated to you.")],
     Role.ANALYST: [
         (
             "Import partner data",
@@ -72,9 +64,7 @@ _ROLE_TASKS = {
             "Load a partner's people, offences, outcomes or custody file.",
         )
     ],
-    Role.ADMINISTRATOR: [
-        ("Import partner data", "imports:upload", "Load a partner's file and read its report.")
-    ],
+    Role.ADMINISTRATOR: [("Import partner data", "imports:upload", "Load a partner's file and read its report.")],
 }
 
 
@@ -88,9 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not tasks:
         tasks = _ROLE_TASKS[Role.CASEWORKER]
     recent_imports = (
-        ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5]
-        if can_import(user)
-        else []
+        ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5] if can_import(user) else []
     )
     return render(request, "web/home.html", {"tasks": tasks, "recent_imports": recent_imports})
 

@@ -30,7 +30,12 @@ def test_reading_a_person_page_leaves_an_audit_event(known_offender, officer):
     assert response.status_code == 200
     event = AuditEvent.objects.filter(action="read").get()
     assert (event.username, event.agency_code, event.object_type, event.object_id, event.via) == (
-        "officer", "wessex-police", "person", str(known_offender.pk), "web")
+        "officer",
+        "wessex-police",
+        "person",
+        str(known_offender.pk),
+        "web",
+    )
     assert event.purpose == "casework"
 
 
@@ -38,7 +43,9 @@ def test_a_person_outside_the_agency_is_not_found_and_the_refusal_is_audited(kno
     response = signed_in(housing_worker).get(f"/people/{known_offender.pk}/")
     assert response.status_code == 404
     assert known_offender.surname not in response.content.decode()
-    assert AuditEvent.objects.filter(action="refused", object_id=str(known_offender.pk), username="housing-worker").exists()
+    assert AuditEvent.objects.filter(
+        action="refused", object_id=str(known_offender.pk), username="housing-worker"
+    ).exists()
     with pytest.raises(PersonNotFound):
         access_person(user=housing_worker, person_id=known_offender.pk, purpose="casework")
 

@@ -23,7 +23,12 @@ def test_without_a_valid_token_every_endpoint_refuses(known_offender):
     anonymous = Client()
     forged = Client(headers={"Authorization": "Bearer pw_not-a-real-token"})
     for client in (anonymous, forged):
-        for path in ["/api/v1/people?name=Smith", f"/api/v1/people/{known_offender.pk}", f"/api/v1/people/{known_offender.pk}/offences", "/api/v1/imports"]:
+        for path in [
+            "/api/v1/people?name=Smith",
+            f"/api/v1/people/{known_offender.pk}",
+            f"/api/v1/people/{known_offender.pk}/offences",
+            "/api/v1/imports",
+        ]:
             assert client.get(path).status_code == 401, path
         assert client.post("/api/v1/imports/people", {"file": b""}).status_code == 401
     assert not AuditEvent.objects.filter(action__in=["read", "search"]).exists()
@@ -67,7 +72,14 @@ def test_import_through_the_api_reports_errors_with_row_and_column(police, polic
     assert response.status_code == 422
     body = response.json()
     assert body["status"] == "rejected"
-    assert body["errors"] == [{"file": "people.csv", "row": 3, "column": "date_of_birth", "reason": "'1998-02-30' is not a date in the form YYYY-MM-DD"}]
+    assert body["errors"] == [
+        {
+            "file": "people.csv",
+            "row": 3,
+            "column": "date_of_birth",
+            "reason": "'1998-02-30' is not a date in the form YYYY-MM-DD",
+        }
+    ]
     assert Person.objects.count() == 0
     good = csv_bytes("people", [create_person_row()])
     first = client.post("/api/v1/imports/people", {"file": _upload("people.csv", good)})
@@ -79,15 +91,19 @@ def test_import_through_the_api_reports_errors_with_row_and_column(police, polic
 
 
 def test_only_importing_roles_may_import(police, officer):
-    response = api_client(officer).post("/api/v1/imports/people", {"file": _upload("p.csv", csv_bytes("people", [create_person_row()]))})
+    response = api_client(officer).post(
+        "/api/v1/imports/people", {"file": _upload("p.csv", csv_bytes("people", [create_person_row()]))}
+    )
     assert response.status_code == 403
     assert Person.objects.count() == 0
 
 
 def test_a_non_administrator_cannot_import_for_another_agency(police, probation, police_admin, make_user):
     analyst = make_user("analyst", police, "analyst")
-    response = api_client(analyst).post("/api/v1/imports/people?agency=wessex-probation",
-                                        {"file": _upload("p.csv", csv_bytes("people", [create_person_row()]))})
+    response = api_client(analyst).post(
+        "/api/v1/imports/people?agency=wessex-probation",
+        {"file": _upload("p.csv", csv_bytes("people", [create_person_row()]))},
+    )
     assert response.status_code == 403
 
 
@@ -95,8 +111,14 @@ def test_the_openapi_command_prints_every_resource(capsys, db):
     call_command("openapi")
     schema = json.loads(capsys.readouterr().out)
     assert schema["info"]["title"] == "Pathways API"
-    assert {"/api/v1/people", "/api/v1/people/{person_id}", "/api/v1/people/{person_id}/offences",
-            "/api/v1/offences/{offence_id}", "/api/v1/imports/{kind}", "/api/v1/imports"} <= set(schema["paths"])
+    assert {
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
+        "/api/v1/people/{person_id}/offences",
+        "/api/v1/offences/{offence_id}",
+        "/api/v1/imports/{kind}",
+        "/api/v1/imports",
+    } <= set(schema["paths"])
 
 
 def _upload(name: str, content: bytes):  # type: ignore[no-untyped-def]

@@ -87,7 +87,10 @@ def test_outcomes_custody_and_victims_look_like_the_real_thing(demo):
     # Some victims are harmed again and again.
     repeat = OffenceVictim.objects.values("person").annotate(n=Count("id")).filter(n__gte=3).count()
     assert repeat > 0
-    assert all(PNC_PATTERN.match(v) for v in Person.objects.filter(identifiers__kind="pnc").values_list("identifiers__value", flat=True))
+    assert all(
+        PNC_PATTERN.match(v)
+        for v in Person.objects.filter(identifiers__kind="pnc").values_list("identifiers__value", flat=True)
+    )
 
 
 @pytest.mark.django_db
@@ -97,4 +100,6 @@ def test_agencies_see_the_people_they_hold(demo):
     assert people_visible_to(police).count() == Person.objects.count()
     on_probation = people_visible_to(probation)
     assert 0 < on_probation.count() < Person.objects.count()
-    assert not on_probation.exclude(offences__outcomes__outcome__in=["conviction_custody", "conviction_suspended", "conviction_community"]).exists()
+    assert not on_probation.exclude(
+        offences__outcomes__outcome__in=["conviction_custody", "conviction_suspended", "conviction_community"]
+    ).exists()

@@ -50,7 +50,12 @@ def test_search_never_reaches_outside_the_agency(known_offender, housing_worker)
 
 
 def test_exact_name_ranks_above_a_variant(police, police_admin, officer):
-    load("people", [create_person_row(), create_person_row(person_id="P2", surname="Smyth", pnc_id="")], agency=police, by=police_admin)
+    load(
+        "people",
+        [create_person_row(), create_person_row(person_id="P2", surname="Smyth", pnc_id="")],
+        agency=police,
+        by=police_admin,
+    )
     assert [r.person.surname for r in person_search(user=officer, name="Jonathan Smyth")] == ["Smyth", "Smith"]
 
 
@@ -68,7 +73,11 @@ def test_the_timeline_runs_newest_first_with_custody_and_release(known_offender)
     assert timeline[4].title == "3 Caution – adult"
 
 
-@given(st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ '-"), min_size=1, max_size=40))
+@given(
+    st.text(
+        alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ '-"), min_size=1, max_size=40
+    )
+)
 def test_name_keys_ignore_case_and_punctuation(name):
     assert surname_key(name) == surname_key(name.upper()) == surname_key(f" {name}-'")
     assert given_name_key(name.lower()) == given_name_key(name.upper())

@@ -15,7 +15,5 @@ class Command(BaseCommand):
         from pathways.api.routes import api
 
         self.stdout.write(
-            json.dumps(
-                api.get_openapi_schema(path_prefix="/api/v1"), indent=2, sort_keys=True, default=str
-            )
+            json.dumps(api.get_openapi_schema(path_prefix="/api/v1"), indent=2, sort_keys=True, default=str)
         )

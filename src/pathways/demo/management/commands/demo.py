@@ -16,7 +16,9 @@ from pathways.people.models import Person
 
 
 class Command(BaseCommand):
-    help = "Build the demo partnership (agencies, a user for each role, a synthetic population) and print sign-in details."
+    help = (
+        "Build the demo partnership (agencies, a user for each role, a synthetic population) and print sign-in details."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -36,9 +38,7 @@ class Command(BaseCommand):
             action="store_true",
             help="delete the embedded SQLite database and build afresh",
         )
-        parser.add_argument(
-            "--serve", action="store_true", help="then serve it on http://127.0.0.1:8000"
-        )
+        parser.add_argument("--serve", action="store_true", help="then serve it on http://127.0.0.1:8000")
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,33 +48,23 @@ class Command(BaseCommand):
             self._reset()
         call_command("migrate", verbosity=0, interactive=False)
         if demo_exists():
-            self.stdout.write(
-                "The demo partnership is already built here (use --reset to build it afresh)."
-            )
+            self.stdout.write("The demo partnership is already built here (use --reset to build it afresh).")
             users = demo_users_with_new_tokens()
         else:
             if Person.objects.exists():
-                raise CommandError(
-                    "This database already holds people who are not the demo's; use an empty database."
-                )
+                raise CommandError("This database already holds people who are not the demo's; use an empty database.")
             self.stdout.write(
                 f"Building the Wessex demo partnership with {options['people']:,} people (seed {options['seed']})…"
             )
-            result = demo_build(
-                people=options["people"], seed=options["seed"], progress=self._progress
-            )
+            result = demo_build(people=options["people"], seed=options["seed"], progress=self._progress)
             self.stdout.write("")
             sizes = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.sizes.items())
             self.stdout.write(f"Built in {result.seconds:.0f} s: {sizes}.")
             users = result.users
-        self.stdout.write(
-            "\nSign in at http://127.0.0.1:%d/ as any of these (all fictional):\n" % options["port"]
-        )
+        self.stdout.write(f"\nSign in at http://127.0.0.1:{options['port']}/ as any of these (all fictional):\n")
         self.stdout.write(f"  {'username':<16} {'password':<18} {'agency':<50} roles")
         for u in users:
-            self.stdout.write(
-                f"  {u.username:<16} {u.password:<18} {u.agency:<50} {', '.join(u.roles)}"
-            )
+            self.stdout.write(f"  {u.username:<16} {u.password:<18} {u.agency:<50} {', '.join(u.roles)}")
         self.stdout.write("\nAPI tokens (Authorization: Bearer …), new each time this runs:")
         for u in users:
             self.stdout.write(f"  {u.username:<16} {u.api_token}")

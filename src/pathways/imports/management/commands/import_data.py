@@ -19,9 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=sorted(FORMATS), help="what the file holds")
         parser.add_argument("file", type=Path, help="the CSV file")
-        parser.add_argument(
-            "--agency", required=True, help="code of the agency the file comes from"
-        )
+        parser.add_argument("--agency", required=True, help="code of the agency the file comes from")
         parser.add_argument("--user", help="username to record as having loaded it")
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -59,6 +57,4 @@ class Command(BaseCommand):
             if more > 0:
                 self.stderr.write(f"… and {more} more")
         if not report.ok:
-            raise CommandError(
-                f"{path.name}: {report.error_count} problem(s) found; nothing was imported."
-            )
+            raise CommandError(f"{path.name}: {report.error_count} problem(s) found; nothing was imported.")

@@ -9,9 +9,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = (
-        "Serve Pathways on http://HOST:PORT with gunicorn, after bringing the database up to date."
-    )
+    help = "Serve Pathways on http://HOST:PORT with gunicorn, after bringing the database up to date."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -39,7 +37,5 @@ class Command(BaseCommand):
             def load(self) -> Any:
                 return application
 
-        self.stdout.write(
-            f"Pathways is at http://{options['host']}:{options['port']}/ (Ctrl+C stops it)"
-        )
+        self.stdout.write(f"Pathways is at http://{options['host']}:{options['port']}/ (Ctrl+C stops it)")
         _Server().run()
