@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ class Command(BaseCommand):
             help="the same seed always builds the same partnership",
         )
         parser.add_argument(
+            "--as-of",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="the demo's 'today' (YYYY-MM-DD); the same seed and date build an identical partnership",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="delete the embedded SQLite database and build afresh",
@@ -56,7 +63,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Building the Wessex demo partnership with {options['people']:,} people (seed {options['seed']})…"
             )
-            result = demo_build(people=options["people"], seed=options["seed"], progress=self._progress)
+            result = demo_build(
+                people=options["people"], seed=options["seed"], today=options["as_of"], progress=self._progress
+            )
             self.stdout.write("")
             sizes = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in result.sizes.items())
             self.stdout.write(f"Built in {result.seconds:.0f} s: {sizes}.")
