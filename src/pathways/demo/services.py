@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -229,3 +231,71 @@ def demo_build(
 def _write_chunk(writer: _Writer, chunk: Tables) -> None:
     for name, model in _TABLES:
         writer.write(model, getattr(chunk, name))
+
+
+def demo_partner_files(directory: Path) -> list[Path]:
+    """Files a demo user can upload to try the import page: probation's own people file (most of
+    whom the police already hold, matched on PNC ID), and a file with mistakes in it."""
+    from pathways.imports.formats import FORMATS
+
+    directory.mkdir(parents=True, exist_ok=True)
+    columns = FORMATS["people"].column_names
+    people = (
+        Person.objects.filter(identifiers__kind="pnc")
+        .exclude(agency_records__agency__code="wessex-probation")
+        .prefetch_related("identifiers", "addresses")
+        .order_by("id")[:25]
+    )
+    rows = []
+    for number, person in enumerate(people, start=1):
+        pnc = next(i.value for i in person.identifiers.all() if i.kind == "pnc")
+        address = next(iter(person.addresses.all()), None)
+        rows.append(
+            {
+                "person_id": f"Z{900000 + number}",
+                "given_name": person.given_name,
+                "surname": person.surname,
+                "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else "",
+                "sex": person.sex,
+                "ethnicity": person.ethnicity,
+                "address_1": address.address_1 if address else "",
+                "address_2": "",
+                "town": address.town if address else "",
+                "postcode": address.postcode if address else "",
+                "pnc_id": pnc,
+                "other_id": "",
+            }
+        )
+    rows.append(
+        {
+            "person_id": "Z900100",
+            "given_name": "Tess",
+            "surname": "Durbeyfield",
+            "date_of_birth": "2001-06-02",
+            "sex": "F",
+            "ethnicity": "W1",
+            "address_1": "3 Dairy Lane",
+            "town": "Shaston",
+            "postcode": "WX14 3TD",
+        }
+    )
+    good = directory / "wessex-probation-people.csv"
+    _write_csv(good, columns, rows)
+    bad_rows = [
+        dict(rows[0]),
+        dict(rows[1], date_of_birth="1999-02-30"),
+        dict(rows[2], surname=""),
+        dict(rows[3], postcode="WX99", sex="male"),
+        dict(rows[4], person_id=rows[0]["person_id"]),
+    ]
+    bad = directory / "people-with-mistakes.csv"
+    _write_csv(bad, columns, bad_rows)
+    return [good, bad]
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in columns})

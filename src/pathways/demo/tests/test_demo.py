@@ -103,3 +103,25 @@ def test_agencies_see_the_people_they_hold(demo):
     assert not on_probation.exclude(
         offences__outcomes__outcome__in=["conviction_custody", "conviction_suspended", "conviction_community"]
     ).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_partner_files_match_on_pnc_and_show_every_mistake(demo, tmp_path):
+    from pathways.accounts.models import Agency
+    from pathways.demo.services import demo_partner_files
+    from pathways.imports.services import import_file
+
+    good, bad = demo_partner_files(tmp_path)
+    probation = Agency.objects.get(code="wessex-probation")
+    before = Person.objects.count()
+    report = import_file(kind="people", agency=probation, filename=good.name, content=good.read_bytes(), by=None)
+    assert (report.created, report.updated) == (1, 25)
+    assert Person.objects.count() == before + 1
+    rejected = import_file(kind="people", agency=probation, filename=bad.name, content=bad.read_bytes(), by=None)
+    assert {(e.row, e.column) for e in rejected.errors} == {
+        (3, "date_of_birth"),
+        (4, "surname"),
+        (5, "postcode"),
+        (5, "sex"),
+        (6, "person_id"),
+    }

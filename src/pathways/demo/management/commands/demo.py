@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from pathways.demo.services import demo_build, demo_exists, demo_users_with_new_tokens
+from pathways.config import env
+from pathways.demo.services import demo_build, demo_exists, demo_partner_files, demo_users_with_new_tokens
 from pathways.people.models import Person
 
 
@@ -77,6 +78,10 @@ class Command(BaseCommand):
         self.stdout.write("\nAPI tokens (Authorization: Bearer …), new each time this runs:")
         for u in users:
             self.stdout.write(f"  {u.username:<16} {u.api_token}")
+        files = demo_partner_files(env.data_dir() / "demo-files")
+        self.stdout.write("\nPartner files to try on the import page (signed in as admin, agency Wessex Probation):")
+        for path in files:
+            self.stdout.write(f"  {path}")
         if options["serve"]:
             call_command("serve", port=options["port"], no_migrate=True)
 
