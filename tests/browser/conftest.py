@@ -1,0 +1,80 @@
+"""One headless Debian Chromium for the whole session; a fresh browser context (no cookies) per test.
+
+Browsers are never downloaded by Playwright: the tests drive /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from pytest_django.plugin import blocking_manager_key
+
+CHROMIUM = os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Pages are served from a thread in the test process; a few seconds is plenty, and a broken
+# page fails quickly instead of hanging the suite.
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (run `make browser`)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        expect.set_options(timeout=TIMEOUT_MS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Every journey signs in; a deliberately slow password hash would be most of its time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any, transactional_db: Any) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Once the database has been flushed, switch the audit trail's protection back on.
+
+    `pathways.testing.audit_maintenance_for_flush` adds an `access_audit_maintenance` row so
+    the flush may empty the append-only audit table; that table is not a model, so the flush
+    leaves the row behind, and the triggers would stay off for every test that follows.
+    """
+    yield
+    # After the last test the test database itself has gone (or is kept whole, with --reuse-db).
+    if nextitem is not None and "live_server" in getattr(item, "fixturenames", ()):
+        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM access_audit_maintenance")
+
+
+def sign_in(page: Page, live_server: Any, username: str, password: str) -> None:
+    """Sign in through the sign-in page, as a person would, and wait for the page that follows."""
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
