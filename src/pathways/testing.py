@@ -162,20 +162,3 @@ def known_offender(police: Agency, police_admin: User) -> Person:
         by=police_admin,
     )
     return person_by_reference(police, "P1")
-
-
-@pytest.fixture(autouse=True)
-def audit_maintenance_for_flush(request: pytest.FixtureRequest) -> Any:
-    """Tests that commit (browser tests, transaction=True) end with Django emptying every
-    table; the audit trail refuses that unless maintenance is switched on for the flush."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
-    if not transactional and not {"transactional_db", "live_server"} & set(request.fixturenames):
-        yield
-        return
-    request.getfixturevalue("transactional_db")
-    yield
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO access_audit_maintenance (reason) VALUES ('test database flush')")

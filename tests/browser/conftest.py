@@ -10,9 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from pytest_django.plugin import blocking_manager_key
 
 CHROMIUM = os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,21 +52,6 @@ def page(browser: Browser, live_server: Any, transactional_db: Any) -> Iterator[
     page = context.new_page()
     yield page
     context.close()
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """Once the database has been flushed, switch the audit trail's protection back on.
-
-    `pathways.testing.audit_maintenance_for_flush` adds an `access_audit_maintenance` row so
-    the flush may empty the append-only audit table; that table is not a model, so the flush
-    leaves the row behind, and the triggers would stay off for every test that follows.
-    """
-    yield
-    # After the last test the test database itself has gone (or is kept whole, with --reuse-db).
-    if nextitem is not None and "live_server" in getattr(item, "fixturenames", ()):
-        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM access_audit_maintenance")
 
 
 def sign_in(page: Page, live_server: Any, username: str, password: str) -> None:

@@ -100,3 +100,27 @@ def test_searches_are_audited_with_what_was_searched_for(known_offender, officer
     signed_in(officer).get("/people/", {"name": "Jon Smyth"})
     event = AuditEvent.objects.get(action="search")
     assert event.detail["name"] == "Jon Smyth"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_protection_is_back_on_after_a_test_database_flush(officer):
+    from django.core.management import call_command
+
+    from pathways.access.services import audit_record
+
+    audit_record(user=officer, action="read", object_type="person", object_id="x")
+    call_command("flush", interactive=False, verbosity=0)
+    assert AuditEvent.objects.count() == 0
+    audit_record(user=None, action="sign_in_failed", username="someone")
+    with pytest.raises(DB_REFUSALS), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM access_auditevent")
+
+
+def test_flush_refuses_on_a_real_database(settings, monkeypatch):
+    from django.core.management import CommandError, call_command
+    from django.db import connections
+
+    monkeypatch.setitem(connections["default"].settings_dict, "NAME", "/srv/pathways/pathways.sqlite3")
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="audit trail"):
+        call_command("flush", interactive=False, verbosity=0)

@@ -40,14 +40,8 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
         result = demo_build(people=3000, seed=11, today=TODAY)
         yield result
-        # Module-scoped data outlives the per-test rollback; the flush needs audit maintenance.
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO access_audit_maintenance (reason) VALUES ('test module teardown')")
+        # Module-scoped data outlives the per-test rollback.
         call_command("flush", interactive=False, verbosity=0)
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM access_audit_maintenance")
 
 
 @pytest.mark.django_db
