@@ -22,8 +22,8 @@ serve: setup
 	uv run pathways serve
 
 lint: setup
-	uv run ruff check src tests benchmarks
-	uv run ruff format --check src tests benchmarks
+	uv run ruff check .
+	uv run ruff format --check .
 
 test-sqlite: setup browser
 	uv run pytest
