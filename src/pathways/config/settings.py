@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "pathways.people",
     "pathways.offending",
     "pathways.imports",
+    "pathways.sharing",
+    "pathways.dataprotection",
     "pathways.demo",
     "pathways.web",
     "pathways.api",

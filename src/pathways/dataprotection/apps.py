@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DataprotectionConfig(AppConfig):
+    """Retention rules, legal holds and subject access requests."""
+
+    name = "pathways.dataprotection"
+    label = "dataprotection"
