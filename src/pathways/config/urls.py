@@ -6,5 +6,8 @@ urlpatterns = [
     path("", include("pathways.web.urls")),
     path("people/", include("pathways.people.urls")),
     path("imports/", include("pathways.imports.urls")),
+    path("audit/", include("pathways.access.urls")),
+    path("sharing/", include("pathways.sharing.urls")),
+    path("data-protection/", include("pathways.dataprotection.urls")),
     path("api/v1/", api.urls),
 ]
