@@ -56,3 +56,9 @@ def can_import(user: User) -> bool:
 
 def can_search_people(user: User) -> bool:
     return user.is_authenticated and user.agency_id is not None
+
+
+def is_data_protection_lead(user: User) -> bool:
+    """Administrators act as their agency's data protection lead: audit pages, break-glass
+    review, retention and subject access."""
+    return user.is_authenticated and user.is_active and user.has_role(Role.ADMINISTRATOR)
