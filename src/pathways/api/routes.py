@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer, django_auth
 
-from pathways.access.policies import can_import, default_purpose
+from pathways.access.policies import SharingView, can_import, default_purpose, purposes_for, sharing_view
 from pathways.access.services import PersonNotFound, access_person
 from pathways.accounts.models import Agency, Role, User
 from pathways.accounts.services import api_token_user
@@ -21,6 +21,7 @@ from pathways.imports.models import ImportBatch, ImportKind
 from pathways.imports.services import import_file
 from pathways.offending.models import Offence
 from pathways.people.selectors import person_record, person_search
+from pathways.sharing.reference import Category
 
 
 class TokenAuth(HttpBearer):
@@ -57,6 +58,12 @@ def _user(request: HttpRequest) -> User:
 
 
 def _purpose(request: HttpRequest) -> str:
+    """The purpose named in the `X-Pathways-Purpose` header, if the caller's roles allow it."""
+    asked = request.headers.get("X-Pathways-Purpose", "")
+    if asked:
+        if asked not in purposes_for(_user(request)):
+            raise HttpError(403, f"Your roles do not allow working under the purpose '{asked}'")
+        return asked
     return default_purpose(_user(request))
 
 
@@ -114,6 +121,7 @@ class PersonOut(PersonSummaryOut):
     addresses: list[AddressOut]
     markers: list[MarkerOut]
     known_to: list[str]
+    withheld: list[str]
 
 
 class OutcomeOut(Schema):
@@ -212,7 +220,8 @@ def people_search(request: HttpRequest, filters: Query[SearchQuery]):  # type: i
 @people.get("/{person_id}", response=PersonOut, summary="A person's record", operation_id="person_get")
 def person_get(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-untyped-def]
     person = access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
-    record = person_record(person=person)
+    purpose = _purpose(request)
+    record = person_record(person=person, view=sharing_view(_user(request), purpose))
     return PersonOut(
         **_summary(person).dict(),
         identifiers=[
@@ -243,6 +252,7 @@ def person_get(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-u
             for m in record.markers
         ],
         known_to=record.agencies,
+        withheld=record.withheld,
     )
 
 
@@ -253,17 +263,22 @@ def person_get(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-u
     operation_id="person_offences",
 )
 def person_offences(request: HttpRequest, person_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    person = access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
+    purpose = _purpose(request)
+    person = access_person(user=_user(request), person_id=person_id, purpose=purpose, via="api")
+    view = sharing_view(_user(request), purpose)
     offences = (
         Offence.objects.filter(person=person)
         .select_related("agency")
         .prefetch_related("outcomes__agency", "custody_periods", "victims")
         .order_by("-offence_date")
     )
-    return [_offence_out(o) for o in offences]
+    return [_offence_out(o, view) for o in view.visible(Category.OFFENDING_HISTORY, offences, person)]
 
 
-def _offence_out(o: Offence) -> OffenceOut:
+def _offence_out(o: Offence, view: SharingView) -> OffenceOut:
+    """An offence with only the outcomes and custody this caller may see."""
+    outcomes = view.visible(Category.OUTCOMES, sorted(o.outcomes.all(), key=lambda x: x.outcome_date), o.person)
+    custody = view.visible(Category.OUTCOMES, o.custody_periods.all(), o.person)
     return OffenceOut(
         id=o.pk,
         reference=o.reference,
@@ -280,11 +295,9 @@ def _offence_out(o: Offence) -> OffenceOut:
                 outcome_date=x.outcome_date,
                 agency=x.agency.code,
             )
-            for x in sorted(o.outcomes.all(), key=lambda x: x.outcome_date)
+            for x in outcomes
         ],
-        custody=[
-            CustodyOut(sentence_date=c.sentence_date, release_date=c.release_date) for c in o.custody_periods.all()
-        ],
+        custody=[CustodyOut(sentence_date=c.sentence_date, release_date=c.release_date) for c in custody],
         victim_count=len(o.victims.all()),
     )
 
@@ -301,19 +314,24 @@ offences = Router(tags=["offences"])
     operation_id="offence_get",
 )
 def offence_get(request: HttpRequest, offence_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    person_id = Offence.objects.filter(pk=offence_id).values_list("person_id", flat=True).first()
-    if person_id is None:
-        raise HttpError(404, "No such offence, or you may not see it")
-    try:
-        access_person(user=_user(request), person_id=person_id, purpose=_purpose(request), via="api")
-    except PersonNotFound as exc:
-        raise HttpError(404, "No such offence, or you may not see it") from exc
+    not_found = HttpError(404, "No such offence, or you may not see it")
     offence = (
-        Offence.objects.select_related("agency")
+        Offence.objects.select_related("agency", "person")
         .prefetch_related("outcomes__agency", "custody_periods", "victims")
-        .get(pk=offence_id)
+        .filter(pk=offence_id)
+        .first()
     )
-    return _offence_out(offence)
+    if offence is None:
+        raise not_found
+    purpose = _purpose(request)
+    try:
+        access_person(user=_user(request), person_id=offence.person_id, purpose=purpose, via="api")
+    except PersonNotFound as exc:
+        raise not_found from exc
+    view = sharing_view(_user(request), purpose)
+    if not view.can_see(Category.OFFENDING_HISTORY, offence.agency_id, offence.person):
+        raise not_found
+    return _offence_out(offence, view)
 
 
 # --- Imports -----------------------------------------------------------------------

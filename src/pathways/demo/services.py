@@ -200,6 +200,9 @@ def demo_build(
     """Create the partnership and its synthetic population in an empty database."""
     started = time.monotonic()
     agencies = partnership_create()
+    from pathways.sharing.demo import demo_agreements_create
+
+    demo_agreements_create(agencies=agencies, by=User.objects.get(username="admin"), today=today or timezone.localdate())
     builder = PopulationBuilder(
         people=people,
         seed=seed,

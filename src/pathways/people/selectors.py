@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 
 from pathways.access.models import AuditEvent
-from pathways.access.policies import people_visible_to
+from pathways.access.policies import SharingView, people_visible_to
 from pathways.access.services import audit_record
 from pathways.accounts.models import User
-from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome
+from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
 from pathways.offending.reference import Outcome, offence_description
 from pathways.people.models import Address, Person, PersonIdentifier, PersonName
 from pathways.people.names import fold, given_name_key, name_similarity, surname_key
 from pathways.people.reference import PNC_PATTERN, normalise_pnc
+from pathways.sharing.reference import Category
 
 # Enough candidates to rank well, few enough that a common surname stays quick.
 _CANDIDATES = 400
@@ -146,22 +147,42 @@ class PersonRecord:
     offences: list[Offence]
     timeline: list[TimelineEntry]
     agencies: list[str]
+    withheld: list[str] = field(default_factory=list)
+    break_glass: bool = False
+    is_victim: bool = False
 
 
-def person_record(*, person: Person) -> PersonRecord:
-    """Everything shown on a person's page. The caller has already been through `access_person`."""
-    offences = list(
-        Offence.objects.filter(person=person)
-        .select_related("agency")
-        .prefetch_related(
-            Prefetch(
-                "outcomes",
-                queryset=OffenceOutcome.objects.select_related("agency").order_by("outcome_date"),
-            ),
-        )
-        .order_by("-offence_date")
+def person_record(*, person: Person, view: SharingView) -> PersonRecord:
+    """Everything on a person's page that this user may see under their purpose. The caller
+    has already been through `access_person`; what the sharing rules withhold is dropped here,
+    and named (by category and agency) so that the page can say what is not shown and why."""
+    withheld: dict[tuple[str, str], None] = {}
+    labels = dict(Category.choices)
+
+    def keep(category: str, records: list, agency_of=lambda r: r.agency):  # type: ignore[no-untyped-def]
+        kept = []
+        for record in records:
+            agency = agency_of(record)
+            if view.can_see(category, agency.pk if agency else None, person):
+                kept.append(record)
+            else:
+                withheld[(labels[category], agency.name)] = None
+        return kept
+
+    offences = keep(
+        Category.OFFENDING_HISTORY,
+        list(
+            Offence.objects.filter(person=person)
+            .select_related("agency")
+            .prefetch_related(
+                Prefetch("outcomes", queryset=OffenceOutcome.objects.select_related("agency").order_by("outcome_date"))
+            )
+            .order_by("-offence_date")
+        ),
     )
-    custody = list(CustodyPeriod.objects.filter(person=person).select_related("agency", "offence"))
+    custody = keep(
+        Category.OUTCOMES, list(CustodyPeriod.objects.filter(person=person).select_related("agency", "offence"))
+    )
     outcome_labels = dict(Outcome.choices)
     timeline: list[TimelineEntry] = []
     for offence in offences:
@@ -175,7 +196,7 @@ def person_record(*, person: Person) -> PersonRecord:
                 offence.reference,
             )
         )
-        for outcome in offence.outcomes.all():
+        for outcome in keep(Category.OUTCOMES, list(offence.outcomes.all())):
             timeline.append(
                 TimelineEntry(
                     outcome.outcome_date,
@@ -187,12 +208,13 @@ def person_record(*, person: Person) -> PersonRecord:
                 )
             )
     for period in custody:
+        offence_text = offence_description(period.offence.offence_code).lower()
         timeline.append(
             TimelineEntry(
                 period.sentence_date,
                 "custody",
                 "Sentenced to custody",
-                f"For {offence_description(period.offence.offence_code).lower()} ({period.offence.reference})",
+                f"For {offence_text} ({period.offence.reference})",
                 period.agency.name,
                 period.offence.reference,
             )
@@ -210,13 +232,31 @@ def person_record(*, person: Person) -> PersonRecord:
             )
     order = {"release": 0, "custody": 1, "outcome": 2, "offence": 3}
     timeline.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
+    is_victim = OffenceVictim.objects.filter(person=person).exists()
+    # A victim's address is victim detail: it is shared only where an agreement and role allow.
+    address_category = Category.VICTIM_DETAILS if is_victim else Category.IDENTITY
     return PersonRecord(
         person=person,
-        identifiers=list(person.identifiers.select_related("agency").order_by("kind", "value")),
-        aliases=list(person.names.filter(is_alias=True).order_by("surname", "given_name")),
-        addresses=list(person.addresses.select_related("agency").order_by("-is_current", "-created_at")),
-        markers=list(person.markers.select_related("agency").order_by("end_date", "-start_date")),
+        identifiers=keep(
+            Category.IDENTITY,
+            list(person.identifiers.select_related("agency").order_by("kind", "value")),
+        ),
+        aliases=keep(
+            Category.IDENTITY,
+            list(person.names.filter(is_alias=True).select_related("agency").order_by("surname", "given_name")),
+        ),
+        addresses=keep(
+            address_category,
+            list(person.addresses.select_related("agency").order_by("-is_current", "-created_at")),
+        ),
+        markers=keep(
+            Category.RISK_MARKERS,
+            list(person.markers.select_related("agency").order_by("end_date", "-start_date")),
+        ),
         offences=offences,
         timeline=timeline,
         agencies=sorted(r.agency.name for r in person.agency_records.select_related("agency")),
+        withheld=[f"{category} from {agency}" for category, agency in withheld],
+        break_glass=view.has_break_glass(person),
+        is_victim=is_victim,
     )

@@ -7,7 +7,7 @@ import uuid
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pathways.access.policies import default_purpose
+from pathways.access.policies import can_record_consent, is_data_protection_lead, request_purpose, sharing_view
 from pathways.access.services import access_person
 from pathways.people.forms import PersonSearchForm
 from pathways.people.selectors import person_record, person_search
@@ -22,11 +22,25 @@ def search(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"] or "",
             date_of_birth=form.cleaned_data["date_of_birth"],
             identifier=form.cleaned_data["identifier"] or "",
-            purpose=default_purpose(request.user),
+            purpose=request_purpose(request),
         )
     return render(request, "people/search.html", {"form": form, "results": results})
 
 
 def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
-    person = access_person(user=request.user, person_id=person_id, purpose=default_purpose(request.user))
-    return render(request, "people/person.html", {"record": person_record(person=person), "person": person})
+    purpose = request_purpose(request)
+    person = access_person(user=request.user, person_id=person_id, purpose=purpose)
+    view = sharing_view(request.user, purpose)
+    from pathways.sharing.selectors import consent_history
+
+    return render(
+        request,
+        "people/person.html",
+        {
+            "record": person_record(person=person, view=view),
+            "person": person,
+            "consents": consent_history(person=person),
+            "can_record_consent": can_record_consent(request.user),
+            "is_dpo": is_data_protection_lead(request.user),
+        },
+    )
