@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Upper
 
 from pathways.access.models import AuditEvent
 from pathways.access.policies import SharingView, people_visible_to
@@ -80,14 +81,55 @@ def person_search(
         has_criteria = True
     if not has_criteria:
         return []
-    candidates = list(
-        scope.filter(query)
-        .prefetch_related(Prefetch("names", queryset=PersonName.objects.order_by("is_alias")))
-        .order_by("surname", "given_name", "id")[:_CANDIDATES]
-    )
+    if len(tokens) > 1 and not identifier.strip() and date_of_birth is None:
+        candidates = _by_name_alone(scope, tokens, limit)
+    else:
+        candidates = _candidates(scope.filter(query), _CANDIDATES)
     results = [_rank(p, tokens, date_of_birth) for p in candidates]
     results.sort(key=lambda r: (-r.score, r.person.surname, r.person.given_name))
     return results[:limit]
+
+
+def _candidates(people: QuerySet[Person], count: int) -> list[Person]:
+    return list(
+        people.prefetch_related(Prefetch("names", queryset=PersonName.objects.order_by("is_alias"))).order_by(
+            "surname", "given_name", "id"
+        )[:count]
+    )
+
+
+def _by_name_alone(scope: QuerySet[Person], tokens: list[str], limit: int) -> list[Person]:
+    """Candidates for a given name and surname with nothing else to go on, closest first, in two
+    steps so that a common surname stays quick (at a million people "Smith" is 30,000 names):
+
+    1. the names that match on both keys (Smith/Smyth, Bill/William, in either order): all of
+       them, up to `_CANDIDATES`, so that no exact match is crowded out by merely similar names;
+    2. only if that leaves the page short, similar names: the same surname key and initial,
+       nearest in spelling to the given name typed (its alphabetical neighbours, by an index on
+       surname key and upper-cased given name), `limit` either side.
+
+    Ranking (`_rank`) then orders them; with a date of birth or an identifier as well, the
+    single query in `person_search` is narrow enough already."""
+    given, surname = tokens[0], tokens[-1]
+    exact = PersonName.objects.filter(
+        Q(surname_key=surname_key(surname), given_key=given_name_key(given))
+        | Q(surname_key=surname_key(given), given_key=given_name_key(surname))
+    )
+    candidates = _candidates(scope.filter(pk__in=exact.values("person_id")), _CANDIDATES)
+    if len(candidates) >= limit:
+        return candidates
+    typed, initial = given.upper(), given[0].upper()
+    after = chr(ord(initial) + 1)  # every upper-cased name that starts with `initial` sorts in [initial, after)
+    names = PersonName.objects.annotate(upper_given=Upper("given_name")).filter(surname_key=surname_key(surname))
+    following = names.filter(upper_given__gte=typed, upper_given__lt=after).order_by("upper_given", "id")
+    preceding = names.filter(upper_given__gte=initial, upper_given__lt=typed).order_by("-upper_given", "-id")
+    # Fetched first, as two small index range scans: as subqueries joined by OR, PostgreSQL
+    # would read every person to test them.
+    similar = {
+        *following.values_list("person_id", flat=True)[:limit],
+        *preceding.values_list("person_id", flat=True)[:limit],
+    } - {p.pk for p in candidates}
+    return candidates + _candidates(scope.filter(pk__in=similar), _CANDIDATES - len(candidates))
 
 
 def _name_candidates(tokens: list[str]):  # type: ignore[no-untyped-def]
