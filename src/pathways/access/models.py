@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from pathways.accounts.models import Agency
 from pathways.common.models import BaseModel
@@ -41,9 +42,11 @@ class AuditEvent(models.Model):
         SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
         SIGN_OUT = "sign_out", "Sign out"
         REFUSED = "refused", "Refused"
+        BREAK_GLASS = "break_glass", "Break-glass access"
 
     id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the audit chain before the event is hashed (see access.chain), not on save.
+    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -51,14 +54,18 @@ class AuditEvent(models.Model):
         db_constraint=False,
         related_name="+",
     )
-    username = models.CharField(max_length=150, blank=True)
+    username = models.CharField(max_length=150, blank=True, db_index=True)
     agency_code = models.CharField(max_length=32, blank=True)
-    action = models.CharField(max_length=16, choices=Action.choices)
+    action = models.CharField(max_length=16, choices=Action.choices, db_index=True)
     object_type = models.CharField(max_length=50, blank=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     purpose = models.CharField(max_length=100, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     via = models.CharField(max_length=16, default="web", help_text="web, api or command")
+    # The tamper-evident chain (access.chain): the hash of the event before this one, and
+    # SHA-256 over that and this event's fields. No two events may follow the same one.
+    previous_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -24,9 +24,13 @@ def audit_record(
     via: str = "web",
     username: str = "",
 ) -> AuditEvent:
+    """Append one event to the audit trail, chained by hash to the event before it (see
+    `access.chain`), so that any later change, removal or insertion shows."""
+    from pathways.access import chain
+
     known = user is not None and user.is_authenticated
-    return AuditEvent.objects.create(
-        user=user if known else None,
+    return chain.append(
+        user_id=user.pk if known else None,
         username=user.username if known else username,
         agency_code=user.agency.code if known and user.agency_id else "",
         action=action,
