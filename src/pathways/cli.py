@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"import": "import_data"}
+ALIASES = {"import": "import_data", "subject-access": "subject_access"}
 
 
 def main(argv: list[str] | None = None) -> None:
