@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Role, User
 from pathways.accounts.services import agency_create, user_create
@@ -69,6 +74,38 @@ def load(
 
 def person_by_reference(agency: Agency, reference: str) -> Person:
     return PersonIdentifier.objects.get(kind="agency_ref", agency=agency, value=reference).person
+
+
+def totp_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator (TOTP) device, set up now if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """A code the device will accept now, as the person's authenticator app would show it.
+
+    Each code works once: if this time step's code has been used (a second sign-in within 30
+    seconds), the next step's, which the device accepts too (its tolerance is one step)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    now = totp.t()
+    if device.last_t >= now:
+        totp.drift += device.last_t + 1 - now
+    assert totp.t() <= now + device.tolerance, "this device's codes for now are used up"
+    return f"{totp.token():0{device.digits}d}"
+
+
+def signed_in_client(user: User) -> Client:
+    """A test client signed in as `user` with both factors: the session is signed in and
+    verified by the user's authenticator device, as if they had entered its code."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture

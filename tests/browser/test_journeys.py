@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -10,8 +11,8 @@ from playwright.sync_api import Page, expect
 
 from pathways.accounts.models import User
 from pathways.people.models import Person
-from pathways.testing import PASSWORD, create_person_row, csv_bytes
-from tests.browser.conftest import sign_in
+from pathways.testing import PASSWORD, create_person_row, csv_bytes, totp_code, totp_device
+from tests.browser.conftest import enter_code, sign_in
 
 PNC = "2016/0001234B"
 
@@ -50,6 +51,7 @@ def test_wrong_password_shows_the_error_summary(page: Page, live_server: Any, of
 
 @pytest.mark.browser
 def test_sign_in_from_a_protected_page_and_sign_out(page: Page, live_server: Any, officer: User) -> None:
+    authenticator = totp_device(officer)
     page.goto(f"{live_server.url}/people/")
     expect(page).to_have_url(re.compile(r"/sign-in/\?next=/people/$"))
     expect(page.get_by_role("heading", name="Sign in to Pathways")).to_be_visible()
@@ -57,6 +59,12 @@ def test_sign_in_from_a_protected_page_and_sign_out(page: Page, live_server: Any
     page.get_by_label("Username").fill("officer")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+    # Then the code from their authenticator app.
+    expect(page).to_have_url(f"{live_server.url}/sign-in/code/")
+    expect(page.get_by_role("heading", name="Enter the 6-digit code from your authenticator app")).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+    enter_code(page, totp_code(authenticator))
 
     # Back where they were going, signed in.
     expect(page).to_have_url(f"{live_server.url}/people/")
@@ -71,6 +79,41 @@ def test_sign_in_from_a_protected_page_and_sign_out(page: Page, live_server: Any
     sign_out(page)
     page.goto(f"{live_server.url}/people/")
     expect(page).to_have_url(re.compile(r"/sign-in/\?next=/people/$"))
+
+
+@pytest.mark.browser
+def test_a_first_sign_in_sets_up_the_authenticator_app(page: Page, live_server: Any, officer: User) -> None:
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Username").fill("officer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page).to_have_url(f"{live_server.url}/sign-in/set-up/")
+    expect(page.get_by_role("heading", name="Set up an authenticator app", level=1)).to_be_visible()
+    qr = page.get_by_role("img", name="QR code to add Pathways to your authenticator app")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Nowhere else until the app is set up.
+    page.goto(f"{live_server.url}/people/")
+    expect(page).to_have_url(f"{live_server.url}/sign-in/set-up/")
+
+    page.get_by_text("I cannot scan the QR code").click()
+    secret = page.locator("#secret-key").inner_text().replace(" ", "")
+    device = officer.totpdevice_set.get()
+    assert secret == base64.b32encode(device.bin_key).decode() and not device.confirmed
+    page.get_by_label("Enter the 6-digit code from your authenticator app").fill(
+        "000000" if totp_code(device) != "000000" else "111111"
+    )
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The code is not right")
+
+    device.refresh_from_db()
+    device.throttle_reset()  # django-otp makes a person wait a second after a wrong code; they would
+    enter_code(page, totp_code(device))
+    expect(page).to_have_url(f"{live_server.url}/people/")
+    expect(page.locator(".pathways-user")).to_contain_text("Signed in as")
+    device.refresh_from_db()
+    assert device.confirmed
 
 
 # 2. Finding a person -----------------------------------------------------------------------------

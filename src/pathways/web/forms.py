@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -35,3 +36,29 @@ class GovukFormMixin:
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
                 widget.attrs["aria-describedby"] = f"id_{name}-error"
                 widget.attrs["class"] = widget.attrs.get("class", "") + " govuk-input--error"
+
+
+class CodeForm(GovukFormMixin, forms.Form):
+    """The 6-digit code from an authenticator app (the second step of signing in)."""
+
+    code = forms.CharField(
+        label="Enter the 6-digit code from your authenticator app",
+        help_text="The code changes every 30 seconds.",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "spellcheck": "false",
+                "aria-describedby": "id_code-hint",
+                "class": "govuk-input--width-5 govuk-input--extra-letter-spacing",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError("The code must be 6 digits, like 123456")
+        return code

@@ -1,19 +1,42 @@
-"""Sign-in, sign-out, the home page for each role, and the health check."""
+"""Sign-in (a password, then a code from an authenticator app), sign-out, the home page for
+each role, and the health check."""
 
 from __future__ import annotations
 
+import base64
+import enum
+
+import qrcode
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_credentials
 from django import forms
+from django.conf import settings
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from qrcode.image.svg import SvgPathFillImage
 
-from pathways.access.middleware import public
+from pathways.access.middleware import (
+    NEXT_SESSION_KEY,
+    PENDING_BACKEND_SESSION_KEY,
+    PENDING_USER_SESSION_KEY,
+    is_verified,
+    public,
+)
+from pathways.access.models import AuditEvent
 from pathways.access.policies import can_import
-from pathways.accounts.models import Role
+from pathways.access.services import audit_record
+from pathways.accounts.models import Role, User
 from pathways.imports.models import ImportBatch
-from pathways.web.forms import GovukFormMixin
+from pathways.web.forms import CodeForm, GovukFormMixin
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):
@@ -34,14 +57,198 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
 
 
 class SignInView(auth_views.LoginView):
+    """Step 1: username and password. A right password does not sign anyone in: it remembers, in
+    the session, who is signing in, and sends them on to step 2 (the code, or setting up an
+    authenticator app). django-axes has already counted the attempt."""
+
     template_name = "web/sign_in.html"
     authentication_form = SignInForm
-    redirect_authenticated_user = True
     pathways_public = True
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:  # type: ignore[no-untyped-def]
+        if is_verified(request.user):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        request = self.request
+        user = form.get_user()
+        next_url = self.get_success_url()
+        if request.user.is_authenticated:
+            logout(request)  # half signed in as someone (not past the code): start again
+        else:
+            request.session.cycle_key()
+        request.session[PENDING_USER_SESSION_KEY] = str(user.pk)
+        request.session[PENDING_BACKEND_SESSION_KEY] = user.backend
+        request.session[NEXT_SESSION_KEY] = next_url
+        return redirect("web:sign-in-code")
 
 
 class SignOutView(auth_views.LogoutView):
     pathways_public = True
+
+
+# Step 2 ---------------------------------------------------------------------------------------
+
+
+class _Check(enum.Enum):
+    RIGHT = "right"
+    WRONG = "wrong"
+    WAIT = "wait"  # django-otp slows down guessing: 1, 2, 4… seconds after each wrong code
+    LOCKED = "locked"
+
+
+_ERRORS = {
+    _Check.WRONG: "The code is not right. Enter the newest code from your authenticator app",
+    _Check.WAIT: "Wait a few seconds, then enter the newest code from your authenticator app",
+}
+
+
+def _user_to_verify(request: HttpRequest) -> User | None:
+    """Whoever gave the right password in this session (or is signed in without the second factor)."""
+    if request.user.is_authenticated:
+        return request.user  # type: ignore[return-value]
+    pk = request.session.get(PENDING_USER_SESSION_KEY)
+    if pk is None:
+        return None
+    return User.objects.select_related("agency").filter(pk=pk, is_active=True).first()
+
+
+def _forget_sign_in(request: HttpRequest) -> str:
+    """End a half-done sign-in; returns where the person was going."""
+    for key in (PENDING_USER_SESSION_KEY, PENDING_BACKEND_SESSION_KEY):
+        request.session.pop(key, None)
+    next_url = request.session.pop(NEXT_SESSION_KEY, "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _confirmed_device(user: User) -> TOTPDevice | None:
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("id").first()
+
+
+def _is_locked(request: HttpRequest, user: User) -> bool:
+    return not AxesProxyHandler.is_allowed(request, get_credentials(user.get_username()))
+
+
+def _check_code(request: HttpRequest, user: User, device: TOTPDevice, code: str, *, step: str) -> _Check:
+    """Check a code against the device. A wrong code is a failed sign-in: audited, and counted
+    by django-axes with wrong passwords towards locking the account."""
+    if _is_locked(request, user):
+        return _Check.LOCKED
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            return _Check.WAIT
+        if device.verify_token(code):  # each code works once
+            return _Check.RIGHT
+    audit_record(user=user, action=AuditEvent.Action.SIGN_IN_FAILED, detail={"step": step})
+    AxesProxyHandler.user_login_failed(
+        sender=_check_code, credentials=get_credentials(user.get_username()), request=request
+    )
+    return _Check.LOCKED if getattr(request, "axes_locked_out", False) else _Check.WRONG
+
+
+def _complete_sign_in(request: HttpRequest, user: User, device: TOTPDevice) -> HttpResponse:
+    """Both factors given: sign in (the `sign_in` audit event is written now, by
+    pathways.access.signals, and axes forgets earlier failures) and mark the session verified."""
+    backend = request.session.get(PENDING_BACKEND_SESSION_KEY, "django.contrib.auth.backends.ModelBackend")
+    next_url = _forget_sign_in(request)
+    if request.user.is_authenticated:
+        request.session.cycle_key()
+    else:
+        login(request, user, backend=backend)
+    otp_login(request, device)
+    return HttpResponseRedirect(next_url)
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    """Step 2: "Enter the 6-digit code from your authenticator app"."""
+    if is_verified(request.user):
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    user = _user_to_verify(request)
+    if user is None:
+        _forget_sign_in(request)
+        return redirect(settings.LOGIN_URL)
+    device = _confirmed_device(user)
+    if device is None:
+        return redirect("web:sign-in-set-up")
+    if _is_locked(request, user):
+        return locked_out(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = _check_code(request, user, device, form.cleaned_data["code"], step="code")
+        if result is _Check.RIGHT:
+            return _complete_sign_in(request, user, device)
+        if result is _Check.LOCKED:
+            return locked_out(request)
+        form.add_error("code", _ERRORS[result])
+    return render(request, "web/sign_in_code.html", {"form": form})
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_set_up(request: HttpRequest) -> HttpResponse:
+    """Step 2 for someone with no authenticator app yet: scan the QR code (or type the key),
+    then enter a code from the app to show it works. Until then they can go nowhere else."""
+    if is_verified(request.user):
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    user = _user_to_verify(request)
+    if user is None:
+        _forget_sign_in(request)
+        return redirect(settings.LOGIN_URL)
+    if _confirmed_device(user) is not None:
+        return redirect("web:sign-in-code")
+    if _is_locked(request, user):
+        return locked_out(request)
+    # The same key until it is confirmed, so that reloading the page does not undo a scan.
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = _check_code(request, user, device, form.cleaned_data["code"], step="set-up")
+        if result is _Check.RIGHT:
+            device.refresh_from_db()
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            audit_record(user=user, action=AuditEvent.Action.CREATE, object_type="authenticator", object_id=device.pk)
+            return _complete_sign_in(request, user, device)
+        if result is _Check.LOCKED:
+            return locked_out(request)
+        form.add_error("code", _ERRORS[result])
+    secret = base64.b32encode(device.bin_key).decode()
+    qr = qrcode.make(device.config_url, image_factory=SvgPathFillImage, box_size=10, border=4)
+    context = {
+        "form": form,
+        "qr_code": "data:image/svg+xml;base64," + base64.b64encode(qr.to_string()).decode(),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "issuer": settings.OTP_TOTP_ISSUER,
+    }
+    return render(request, "web/sign_in_set_up.html", context)
+
+
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """What django-axes shows after too many failed attempts (AXES_LOCKOUT_CALLABLE), and what the
+    code pages show a locked account. A half-done sign-in ends here."""
+    _forget_sign_in(request)
+    if request.user.is_authenticated and not is_verified(request.user):
+        logout(request)
+    context = {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "web/locked_out.html", context, status=429)
 
 
 # What each role comes to do, first things first.
