@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -13,6 +14,8 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.access.models import AgencyRecord
 from pathways.accounts.models import Agency, ApiToken, Role, User
@@ -104,6 +107,15 @@ class DemoUser:
     agency: str
     roles: list[str]
     api_token: str
+    totp_secret: str  # base32, as an authenticator app takes it
+    totp_code: str  # the code for now: it changes every 30 seconds
+
+
+@dataclass
+class DemoCode:
+    username: str
+    totp_secret: str
+    totp_code: str
 
 
 @dataclass
@@ -122,7 +134,7 @@ def demo_exists() -> bool:
 def partnership_create() -> dict[str, Agency]:
     agencies = {key: agency_create(code=code, name=name, kind=kind) for key, code, name, kind in AGENCIES}
     for username, agency_key, roles, first, last, title in USERS:
-        user_create(
+        user = user_create(
             username=username,
             password=DEMO_PASSWORD,
             agency=agencies[agency_key],
@@ -132,17 +144,49 @@ def partnership_create() -> dict[str, Agency]:
             job_title=title,
             email=f"{username}@wessex.example",
         )
+        demo_totp_device(user)
     return agencies
 
 
-def demo_users_with_new_tokens() -> list[DemoUser]:
-    """Each demo user, with a fresh API token (the last demo token is revoked first)."""
+def demo_totp_device(user: User) -> TOTPDevice:
+    """The demo user's authenticator, already set up (confirmed) so the demo starts at the code
+    page; a build from before authenticators gets one the next time `pathways demo` runs."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode()
+
+
+def totp_current_code(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def demo_codes() -> list[DemoCode]:
+    """Each demo user's authenticator secret and current code. Only `pathways demo` in demo mode
+    prints these: no page shows them, and nothing outside the demo has them."""
     result = []
+    for username, *_ in USERS:
+        device = demo_totp_device(User.objects.get(username=username))
+        result.append(DemoCode(username, totp_secret(device), totp_current_code(device)))
+    return result
+
+
+def demo_users_with_new_tokens() -> list[DemoUser]:
+    """Each demo user, with a fresh API token (the last demo token is revoked first) and their
+    authenticator's secret and current code."""
+    result = []
+    codes = {c.username: c for c in demo_codes()}
     for username, *_ in USERS:
         user = User.objects.select_related("agency").get(username=username)
         ApiToken.objects.filter(user=user, name="demo", revoked_at__isnull=True).update(revoked_at=timezone.now())
         _, key = api_token_create(user=user, name="demo")
-        result.append(DemoUser(username, DEMO_PASSWORD, user.agency.name, user.role_labels, key))
+        code = codes[username]
+        result.append(
+            DemoUser(username, DEMO_PASSWORD, user.agency.name, user.role_labels, key, code.totp_secret, code.totp_code)
+        )
     return result
 
 
@@ -202,7 +246,9 @@ def demo_build(
     agencies = partnership_create()
     from pathways.sharing.demo import demo_agreements_create
 
-    demo_agreements_create(agencies=agencies, by=User.objects.get(username="admin"), today=today or timezone.localdate())
+    demo_agreements_create(
+        agencies=agencies, by=User.objects.get(username="admin"), today=today or timezone.localdate()
+    )
     builder = PopulationBuilder(
         people=people,
         seed=seed,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ import sys
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone
@@ -342,3 +344,36 @@ def test_pages_have_no_inline_script_or_style(officer):
         html = client.get(path).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
         assert "<style" not in html and " style=" not in html, path
+
+
+# The demo --------------------------------------------------------------------------------------
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", "--people", "10", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_prints_authenticator_secrets_and_codes_only_in_demo_mode(db, settings, monkeypatch, tmp_path):
+    from pathways.accounts.models import User
+
+    monkeypatch.setenv("PATHWAYS_DATA_DIR", str(tmp_path))
+    settings.DEMO_MODE = False
+    printed = run_demo()
+    officer = User.objects.get(username="officer")
+    device = TOTPDevice.objects.get(user=officer, confirmed=True)
+    secret = base64.b32encode(device.bin_key).decode()
+    assert secret not in printed
+    assert "printed only in demo mode" in printed
+    assert not re.search(r"^\s+officer\s+\S+\s+\d{6}$", printed, re.MULTILINE)
+    with pytest.raises(CommandError, match="only in demo mode"):
+        run_demo("--codes")
+
+    settings.DEMO_MODE = True
+    for output in (run_demo(), run_demo("--codes")):  # a re-run on the built demo, and codes alone
+        line = re.search(rf"^\s+officer\s+{secret}\s+(\d{{6}})$", output, re.MULTILINE)
+        assert line, output
+    client = Client()
+    give_password(client, password="wessex-demo-2026")
+    assert client.post("/sign-in/code/", {"code": line.group(1)})["Location"] == "/"

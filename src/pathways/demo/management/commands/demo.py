@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from pathways.config import env
-from pathways.demo.services import demo_build, demo_exists, demo_partner_files, demo_users_with_new_tokens
+from pathways.demo.services import (
+    DemoCode,
+    DemoUser,
+    demo_build,
+    demo_codes,
+    demo_exists,
+    demo_partner_files,
+    demo_users_with_new_tokens,
+)
 from pathways.people.models import Person
 
 
@@ -47,11 +56,23 @@ class Command(BaseCommand):
             help="delete the embedded SQLite database and build afresh",
         )
         parser.add_argument("--serve", action="store_true", help="then serve it on http://127.0.0.1:8000")
+        parser.add_argument(
+            "--codes",
+            action="store_true",
+            help="only print each demo user's authenticator code for now (demo mode only)",
+        )
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["people"] < 10:
             raise CommandError("--people must be at least 10")
+        if options["codes"]:
+            if not settings.DEMO_MODE:
+                raise CommandError("Authenticator codes are printed only in demo mode (PATHWAYS_DEMO_MODE=1).")
+            if not demo_exists():
+                raise CommandError("There is no demo partnership here yet: run `pathways demo` first.")
+            self._print_codes(demo_codes())
+            return
         if options["reset"]:
             self._reset()
         call_command("migrate", verbosity=0, interactive=False)
@@ -75,6 +96,14 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'username':<16} {'password':<18} {'agency':<50} roles")
         for u in users:
             self.stdout.write(f"  {u.username:<16} {u.password:<18} {u.agency:<50} {', '.join(u.roles)}")
+        if settings.DEMO_MODE:
+            self._print_codes(users)
+        else:
+            self.stdout.write(
+                "\nSigning in also takes a code from each user's authenticator app. The demo users' "
+                "authenticator secrets and codes are printed only in demo mode: run "
+                "`PATHWAYS_DEMO_MODE=1 uv run pathways demo` (as `make demo` does)."
+            )
         self.stdout.write("\nAPI tokens (Authorization: Bearer …), new each time this runs:")
         for u in users:
             self.stdout.write(f"  {u.username:<16} {u.api_token}")
@@ -84,6 +113,17 @@ class Command(BaseCommand):
             self.stdout.write(f"  {path}")
         if options["serve"]:
             call_command("serve", port=options["port"], no_migrate=True)
+
+    def _print_codes(self, users: Sequence[DemoUser | DemoCode]) -> None:
+        self.stdout.write(
+            "\nAfter the password, Pathways asks for the 6-digit code from an authenticator app. Add a "
+            "user's secret to an app (as a time-based key), or type the code below: it changes every "
+            "30 seconds and works once, within the next 30 to 60 seconds (`pathways demo --codes` "
+            "prints fresh ones):\n"
+        )
+        self.stdout.write(f"  {'username':<16} {'authenticator secret':<34} code now")
+        for u in users:
+            self.stdout.write(f"  {u.username:<16} {u.totp_secret:<34} {u.totp_code}")
 
     def _reset(self) -> None:
         db = settings.DATABASES["default"]
