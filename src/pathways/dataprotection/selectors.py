@@ -190,6 +190,16 @@ class RulePlan:
         return describe_period(self.period_years, self.period_days)
 
     @property
+    def counted(self) -> str:
+        """How many of the rule's own records, for a sentence: '1 offence', '3 warning markers', '2 people'."""
+        one, many = {
+            "offending_history": ("offence", "offences"),
+            "risk_markers": ("warning marker", "warning markers"),
+            "identity": ("person", "people"),
+        }[self.category]
+        return f"{self.count} {one if self.count == 1 else many}"
+
+    @property
     def count(self) -> int:
         return len(self.ids)
 

@@ -168,7 +168,7 @@ def test_the_report_changes_nothing(world, delete_rules, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "nothing has been changed" in out
     assert offence_ids("CR-OLD")[0] in out
-    assert "will delete 1 offending history record(s)" in out
+    assert "will delete 1 offence\n" in out
 
 
 def test_a_run_deletes_exactly_what_the_report_listed(world, delete_rules, tmp_path):

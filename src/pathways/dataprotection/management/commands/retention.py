@@ -84,7 +84,7 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(
                 f"{rule.category} (version {rule.version}, {rule.action} after {rule.period}, "
-                f"cut-off {rule.cutoff}): {verb} {rule.count} {rule.label.lower()} record(s)"
+                f"cut-off {rule.cutoff}): {verb} {rule.counted}"
             )
             related = rule.deleted if plan.applied and rule.action == "delete" else rule.related_counts
             for label, count in sorted((related or {}).items()):
