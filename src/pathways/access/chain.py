@@ -132,23 +132,33 @@ def _number(text: str) -> float | int:
 
 
 def _lock_head() -> tuple[str, int]:
-    """Take the chain's write lock; the hash of the last event, and the id for the next."""
-    table = AuditEvent._meta.db_table
+    """Take the chain's write lock; the hash of the last event, and the id for the next.
+
+    Ids never go backwards and are never reused, even of an event removed from the end: the
+    next is past both the id sequence and the largest id present (rows loaded in bulk with ids
+    of their own leave the sequence behind)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_POSTGRES_LOCK_KEY])
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-            next_id = cursor.fetchone()[0]
+            cursor.execute(
+                f"""SELECT setval(seq, GREATEST(nextval(seq), (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}))),
+                           (SELECT hash FROM {table} ORDER BY id DESC LIMIT 1)
+                    FROM (SELECT pg_get_serial_sequence(%s, 'id') AS seq) AS s""",  # noqa: S608  (no user input)
+                [AuditEvent._meta.db_table],
+            )
+            next_id, head = cursor.fetchone()
         elif connection.vendor == "sqlite":
-            # Inside BEGIN IMMEDIATE this connection already holds the write lock. Ids follow
-            # AUTOINCREMENT's rule: never reuse one, even of an event removed from the end.
-            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-            row = cursor.fetchone()
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608  (our own table name)
-            next_id = max(row[0] if row else 0, cursor.fetchone()[0]) + 1
+            # Inside BEGIN IMMEDIATE this connection already holds the database's write lock.
+            cursor.execute(
+                f"""SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),
+                               COALESCE((SELECT MAX(id) FROM {table}), 0)) + 1,
+                           (SELECT hash FROM {table} ORDER BY id DESC LIMIT 1)""",  # noqa: S608  (no user input)
+                [AuditEvent._meta.db_table],
+            )
+            next_id, head = cursor.fetchone()
         else:
             raise NotImplementedError(f"The audit chain has no write lock for {connection.vendor}")
-    head = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     return (head if head is not None else GENESIS), next_id
 
 

@@ -160,6 +160,16 @@ def test_an_event_slipped_into_a_gap_is_detected(trail, officer):
     assert f"it was inserted: event {after.pk} is the one that follows event {trail[-1].pk}" in str(refused.value)
 
 
+def test_ids_carry_on_past_events_loaded_with_ids_of_their_own(trail):
+    """Rows loaded in bulk with their own ids leave PostgreSQL's sequence behind; the next
+    append still goes after them, not into them."""
+    fields = {name: getattr(trail[-1], name) for name in chain.CHAINED_FIELDS} | {"id": trail[-1].pk + 50}
+    AuditEvent.objects.create(previous_hash=trail[-1].hash, hash=chain.event_hash(trail[-1].hash, fields), **fields)
+    event = audit_record(user=None, action=AuditEvent.Action.SIGN_IN_FAILED, username="someone")
+    assert event.pk == trail[-1].pk + 51
+    assert verify().startswith(f"Audit trail intact: {len(trail) + 2} events")
+
+
 def test_the_database_refuses_a_fork_in_the_chain(trail):
     fields = {name: getattr(trail[-1], name) for name in chain.CHAINED_FIELDS} | {"id": trail[-1].pk + 1000}
     with pytest.raises(IntegrityError), transaction.atomic():
