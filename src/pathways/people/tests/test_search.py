@@ -7,6 +7,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pathways.access.policies import sharing_view
 from pathways.people.names import given_name_key, surname_key
 from pathways.people.selectors import person_record, person_search
 from pathways.testing import create_person_row, load
@@ -59,8 +60,8 @@ def test_exact_name_ranks_above_a_variant(police, police_admin, officer):
     assert [r.person.surname for r in person_search(user=officer, name="Jonathan Smyth")] == ["Smyth", "Smith"]
 
 
-def test_the_timeline_runs_newest_first_with_custody_and_release(known_offender):
-    timeline = person_record(person=known_offender).timeline
+def test_the_timeline_runs_newest_first_with_custody_and_release(known_offender, officer):
+    timeline = person_record(person=known_offender, view=sharing_view(officer, "casework")).timeline
     assert [(e.date.isoformat(), e.kind) for e in timeline] == [
         ("2021-12-01", "release"),
         ("2021-06-01", "custody"),

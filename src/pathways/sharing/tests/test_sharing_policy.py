@@ -21,7 +21,7 @@ from pathways.people.selectors import person_record, person_search
 from pathways.sharing import services
 from pathways.sharing.models import Agreement, BreakGlassAccess
 from pathways.sharing.reference import Category, LawfulBasis, Purpose
-from pathways.testing import create_person_row, load, person_by_reference
+from pathways.testing import create_person_row, load, person_by_reference, signed_in_client
 
 TODAY = timezone.localdate()
 
@@ -69,8 +69,7 @@ def shared_offender(known_offender, police, housing, probation):  # type: ignore
 
 
 def page_text(user, person) -> str:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
+    client = signed_in_client(user)
     return client.get(f"/people/{person.pk}/").content.decode()
 
 
@@ -134,8 +133,7 @@ def test_choosing_a_purpose_changes_what_the_page_shows(
     shared_offender, probation_caseworker, police, probation, agree
 ):
     agree(police, probation, categories=[Category.OFFENDING_HISTORY], purposes=[Purpose.OFFENDER_MANAGEMENT])
-    client = Client()
-    client.force_login(probation_caseworker)
+    client = signed_in_client(probation_caseworker)
     assert "Assault with injury" not in client.get(f"/people/{shared_offender.pk}/").content.decode()
     client.post("/sharing/purpose/", {"purpose": Purpose.OFFENDER_MANAGEMENT})
     assert "Assault with injury" in client.get(f"/people/{shared_offender.pk}/").content.decode()
@@ -261,8 +259,7 @@ def test_break_glass_opens_a_record_for_a_day_flagged_and_queued_for_review(
     assert record.break_glass and len(record.offences) == 2
     event = AuditEvent.objects.get(action="break_glass")
     assert event.detail["opened"] is True and "threatening" in event.detail["reason"]
-    client = Client()
-    client.force_login(housing_dpo)
+    client = signed_in_client(housing_dpo)
     assert "Tenant threatening staff" in client.get("/sharing/break-glass/review/").content.decode()
     with pytest.raises(PermissionDenied):
         services.break_glass_review(by=housing_worker, access=access, review="justified", note="")
@@ -288,14 +285,12 @@ def test_only_a_data_protection_lead_manages_agreements(police, probation, offic
             end_date=None,
             review_date=TODAY,
         )
-    client = Client()
-    client.force_login(officer)
+    client = signed_in_client(officer)
     assert client.get("/sharing/agreements/new/").status_code == 403
 
 
 def test_agreement_pages_check_their_input(dpo, police, probation):
-    client = Client()
-    client.force_login(dpo)
+    client = signed_in_client(dpo)
     response = client.post(
         "/sharing/agreements/new/",
         {
