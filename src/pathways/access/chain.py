@@ -84,7 +84,7 @@ def _canonical(
 
 
 def event_hash(previous_hash: str, fields: Mapping[str, Any]) -> str:
-    return hashlib.sha256(previous_hash.encode("ascii") + canonical(fields)).hexdigest()
+    return hashlib.sha256(previous_hash.encode() + canonical(fields)).hexdigest()
 
 
 def append(
@@ -186,9 +186,11 @@ def verify(*, chunk_size: int = 10_000) -> Verification:
     previous_id: int | None = None
     previous_at: dt.datetime | None = None
     previous_hash = GENESIS
-    for values, stored_previous, stored_hash in _rows(chunk_size):
-        event_id, at = values[0], values[1]
-        if hashlib.sha256(stored_previous.encode("ascii") + _canonical(*values)).hexdigest() != stored_hash:
+    for row in _rows(chunk_size):
+        event_id, stored_previous, stored_hash = row[0], row[-2], row[-1]
+        values = _chained_values(row)
+        at = values[1] if values else row[1]
+        if values is None or _recomputed_hash(stored_previous, values) != stored_hash:
             problem = f"event {event_id} at {_when(at)} was altered: its hash does not match its contents"
         elif stored_previous != previous_hash:
             cause = _break_cause(
@@ -203,27 +205,40 @@ def verify(*, chunk_size: int = 10_000) -> Verification:
     return Verification(count, previous_id, previous_at, previous_hash)
 
 
-def _rows(chunk_size: int) -> Iterator[tuple[tuple[Any, ...], str, str]]:
-    """(the chained fields in `CHAINED_FIELDS` order, previous_hash, hash) for every event by id.
-
-    Read with a plain cursor rather than the ORM, which takes twice as long; the two
-    conversions the ORM would make are done here. SQLite keeps `at` in UTC without an offset
-    (Django's adapter hands it back naive) and JSON as text; psycopg returns an aware
-    datetime and, under Django, JSON as text."""
+def _rows(chunk_size: int) -> Iterator[tuple[Any, ...]]:
+    """Every event as it is stored: the chained fields in `CHAINED_FIELDS` order, then
+    previous_hash and hash. Read with a plain cursor: the ORM takes twice as long."""
     columns = ", ".join(connection.ops.quote_name(c) for c in (*CHAINED_FIELDS, "previous_hash", "hash"))
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     with connection.chunked_cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {table} ORDER BY id")  # noqa: S608  (no user input)
         while rows := cursor.fetchmany(chunk_size):
-            for row in rows:
-                at, detail = row[1], row[9]
-                if isinstance(at, str):
-                    at = dt.datetime.fromisoformat(at)
-                if at.tzinfo is None:
-                    at = at.replace(tzinfo=dt.UTC)
-                if isinstance(detail, str):
-                    detail = json.loads(detail)
-                yield (row[0], at, *row[2:9], detail, row[10]), row[11], row[12]
+            yield from rows
+
+
+def _chained_values(row: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The chained fields as they were hashed, making the two conversions the ORM would: SQLite
+    keeps `at` in UTC without an offset (Django's adapter hands it back naive) and JSON as
+    text; psycopg returns an aware datetime and, under Django, JSON as text. None if a value
+    is one no event could have been written with (SQLite lets a tamperer store anything)."""
+    at, detail = row[1], row[9]
+    try:
+        if isinstance(at, str):
+            at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        if isinstance(detail, str):
+            detail = json.loads(detail)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return (row[0], at, *row[2:9], detail, row[10])
+
+
+def _recomputed_hash(previous_hash: str, values: tuple[Any, ...]) -> str | None:
+    try:
+        return hashlib.sha256(previous_hash.encode() + _canonical(*values)).hexdigest()
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def _break_cause(*, previous_id: int | None, previous_hash: str, event_id: int, stored_previous: str) -> str:
@@ -249,5 +264,7 @@ def _break_cause(*, previous_id: int | None, previous_hash: str, event_id: int, 
     return f"an event from {previous_id + 1} to {event_id - 1} is missing, or event {previous_id} was changed"
 
 
-def _when(at: dt.datetime) -> str:
+def _when(at: Any) -> str:
+    if not isinstance(at, dt.datetime):
+        return repr(at)
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -108,6 +108,17 @@ def test_only_the_first_altered_event_is_named(trail):
     assert f"event {later.pk} " not in str(refused.value)
 
 
+@pytest.mark.parametrize("change", ["user_id = 'abc'", "at = 'not a time'", "detail = '[1, 2]'"])
+def test_a_value_no_event_could_hold_is_named_too(trail, change):
+    """SQLite stores whatever a tamperer writes, whatever the column's type."""
+    if connection.vendor != "sqlite" and "detail" not in change:
+        pytest.skip("PostgreSQL refuses the value itself")
+    target = trail[3]
+    execute(f"UPDATE access_auditevent SET {change} WHERE id = %s", [target.pk])  # noqa: S608  (the cases above)
+    with pytest.raises(CommandError, match=rf"event {target.pk} at .* was altered"):
+        verify()
+
+
 def test_a_deleted_row_is_detected(trail):
     removed, after = trail[3], trail[4]
     execute("DELETE FROM access_auditevent WHERE id = %s", [removed.pk])
