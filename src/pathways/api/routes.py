@@ -355,13 +355,30 @@ def _import_out(batch: ImportBatch) -> ImportOut:
     )
 
 
+# Declared before the upload route, whose /{kind} would otherwise answer every GET here.
+@imports.get(
+    "/{uuid:batch_id}",
+    response=ImportOut,
+    summary="One import and its report",
+    operation_id="import_get",
+)
+def import_get(request: HttpRequest, batch_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    user = _user(request)
+    if not can_import(user):
+        raise HttpError(403, "Only administrators, supervisors and analysts see imports")
+    batch = ImportBatch.objects.filter(pk=batch_id, agency_id=user.agency_id).select_related("agency").first()
+    if batch is None:
+        raise HttpError(404, "No such import for your agency")
+    return _import_out(batch)
+
+
 @imports.post(
     "/{kind}",
     response={201: ImportOut, 422: ImportOut},
     summary="Import a partner CSV file",
     operation_id="import_create",
 )
-def import_create(request: HttpRequest, kind: ImportKind, file: File[UploadedFile], agency: str = ""):  # type: ignore[no-untyped-def]
+def import_create(request: HttpRequest, kind: str, file: File[UploadedFile | None] = None, agency: str = ""):  # type: ignore[no-untyped-def]
     """Check every row of a CSV file in the formats of docs/data-formats.md and, if all are
     good, load it in one transaction (201). If any row is bad nothing is loaded and the
     answer (422) lists every problem with its row and column. Importing the same file
@@ -369,6 +386,11 @@ def import_create(request: HttpRequest, kind: ImportKind, file: File[UploadedFil
     user = _user(request)
     if not can_import(user):
         raise HttpError(403, "Only administrators, supervisors and analysts load partner files")
+    # Checked after the role, so that someone who may not import learns nothing more.
+    if kind not in ImportKind.values:
+        raise HttpError(422, f"kind must be one of {', '.join(ImportKind.values)}")
+    if file is None:
+        raise HttpError(422, "Attach the CSV file as the multipart form field 'file'")
     target = user.agency
     if agency and agency != (target.code if target else ""):
         if not user.has_role(Role.ADMINISTRATOR):
@@ -402,22 +424,8 @@ def import_list(request: HttpRequest):  # type: ignore[no-untyped-def]
     return [_import_out(b) for b in ImportBatch.objects.filter(agency_id=user.agency_id).select_related("agency")[:100]]
 
 
-@imports.get(
-    "/{batch_id}",
-    response=ImportOut,
-    summary="One import and its report",
-    operation_id="import_get",
-)
-def import_get(request: HttpRequest, batch_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    user = _user(request)
-    if not can_import(user):
-        raise HttpError(403, "Only administrators, supervisors and analysts see imports")
-    batch = ImportBatch.objects.filter(pk=batch_id, agency_id=user.agency_id).select_related("agency").first()
-    if batch is None:
-        raise HttpError(404, "No such import for your agency")
-    return _import_out(batch)
-
-
 api.add_router("/people", people)
 api.add_router("/offences", offences)
 api.add_router("/imports", imports)
+api.add_router("/audit/", "pathways.access.api.router")
+api.add_router("/agreements", "pathways.sharing.api.router")

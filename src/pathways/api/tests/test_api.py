@@ -86,6 +86,8 @@ def test_import_through_the_api_reports_errors_with_row_and_column(police, polic
     again = client.post("/api/v1/imports/people", {"file": _upload("people.csv", good)})
     assert (first.status_code, first.json()["created"]) == (201, 1)
     assert (again.status_code, again.json()["created"], again.json()["unchanged"]) == (201, 0, 1)
+    report = client.get(f"/api/v1/imports/{first.json()['batch_id']}")
+    assert (report.status_code, report.json()["status"], report.json()["created"]) == (200, "imported", 1)
     listed = client.get("/api/v1/imports").json()
     assert [b["status"] for b in listed] == ["imported", "imported", "rejected"]
 

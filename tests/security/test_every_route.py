@@ -1,0 +1,244 @@
+"""Every page and every API endpoint, tried by people who should not get in.
+
+The routes are read from the URL configuration and the OpenAPI schema, so a new page or
+endpoint that nobody has classified here fails the first test until someone decides who may
+use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from pathways.access.models import AgencyRecord, AuditEvent
+from pathways.accounts.services import api_token_create
+from pathways.dataprotection.models import LegalHold
+from pathways.imports.models import ImportBatch
+from pathways.offending.models import Offence
+from pathways.people.models import Person
+from pathways.sharing.models import Agreement, BreakGlassAccess, Consent, Restriction
+from pathways.sharing.reference import LawfulBasis
+from pathways.testing import signed_in_client
+
+PUBLIC = {"web:sign-in", "web:sign-in-code", "web:sign-in-set-up", "web:sign-out", "web:health"}
+ANY_SIGNED_IN = {"web:home", "people:search", "sharing:agreements", "sharing:purpose", "sharing:break-glass"}
+# Routes about one person: someone whose agency has no reason to see them gets a 404.
+PERSON = {"people:detail", "sharing:consent"}
+# Agreements a user's agency is not party to are not found.
+AGREEMENT = {"sharing:agreement"}
+IMPORTERS = {"imports:upload", "imports:batch"}
+DATA_PROTECTION_LEAD = {
+    "access:home",
+    "access:people",
+    "access:person",
+    "access:users",
+    "access:user",
+    "access:break-glass",
+    "access:exports",
+    "sharing:agreement-new",
+    "sharing:agreement-edit",
+    "sharing:break-glass-queue",
+    "sharing:break-glass-review",
+    "sharing:restriction",
+    "dataprotection:index",
+    "dataprotection:rules",
+    "dataprotection:preview",
+    "dataprotection:rule-edit",
+    "dataprotection:holds",
+    "dataprotection:hold-lift",
+    "dataprotection:subject-access",
+    "dataprotection:subject-access-download",
+}
+CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD
+
+
+def page_routes() -> dict[str, URLPattern]:
+    found: dict[str, URLPattern] = {}
+
+    def walk(patterns: list[Any], namespace: str = "") -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if str(p.pattern).startswith("api/"):
+                    continue  # the API is tried through its schema below
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                found[f"{namespace}:{p.name}"] = p
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def test_every_page_is_classified():
+    assert set(page_routes()) == CLASSIFIED
+
+
+@pytest.fixture
+def world(known_offender, police, probation, housing, police_admin, officer, housing_worker, make_user):  # type: ignore[no-untyped-def]
+    """Records of every kind the routes take an id of, all belonging to the police and probation."""
+    agreement = Agreement.objects.create(
+        reference="police-probation",
+        title="Police and probation",
+        purposes=["casework"],
+        categories=["identity"],
+        lawful_basis=LawfulBasis.LAW_ENFORCEMENT,
+        start_date=dt.date(2025, 1, 1),
+        review_date=dt.date(2027, 1, 1),
+    )
+    agreement.parties.set([police, probation])
+    access = BreakGlassAccess.objects.create(
+        user=officer,
+        person=known_offender,
+        reason="Urgent safeguarding concern",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    hold = LegalHold.objects.create(
+        person=known_offender, reason="Civil claim", placed_by=police_admin, placed_at=timezone.now()
+    )
+    ids = {
+        "person_id": known_offender.pk,
+        "agreement_id": agreement.pk,
+        "access_id": access.pk,
+        "batch_id": ImportBatch.objects.first().pk,
+        "hold_id": hold.pk,
+        "category": "offending_history",
+        "username": "officer",
+    }
+    return {"ids": ids, "person": known_offender}
+
+
+def url_for(name: str, pattern: URLPattern, ids: dict[str, Any]) -> str:
+    return reverse(name, kwargs={k: ids[k] for k in pattern.pattern.converters})
+
+
+def snapshot() -> dict[str, int]:
+    models = [Person, Offence, AgencyRecord, Agreement, Consent, Restriction, BreakGlassAccess, LegalHold, ImportBatch]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def test_signed_out_visitors_reach_no_page_and_leave_nothing_behind(world):
+    client, before = Client(), snapshot()
+    for name, pattern in page_routes().items():
+        if name in PUBLIC:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"reason": "x" * 30, "purpose": "casework"})):
+            assert response.status_code in (302, 403), (name, response.status_code)
+            if response.status_code == 302:
+                assert response["Location"].startswith("/sign-in/"), name
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+    assert not AuditEvent.objects.filter(action__in=["read", "search", "export", "create", "update"]).exists()
+
+
+def test_the_wrong_role_is_refused_every_data_protection_and_import_page(world, officer):
+    client, before = signed_in_client(officer), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in DATA_PROTECTION_LEAD | IMPORTERS:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"reason": "x" * 30, "review": "justified"})):
+            assert response.status_code == 403, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+
+
+def test_an_agency_with_no_reason_to_see_a_person_finds_no_page_about_them(world, housing_worker):
+    client, before = signed_in_client(housing_worker), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in PERSON | AGREEMENT:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (
+            client.get(url),
+            client.post(url, {"purpose": "casework", "status": "given", "recorded_on": "2026-01-01"}),
+        ):
+            assert response.status_code == 404, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+    assert AuditEvent.objects.filter(action="refused", username="housing-worker").exists()
+
+
+def test_pages_open_to_every_signed_in_user_answer(world, housing_worker):
+    client = signed_in_client(housing_worker)
+    for name, pattern in page_routes().items():
+        if name in ANY_SIGNED_IN:
+            assert client.get(url_for(name, pattern, world["ids"])).status_code == 200, name
+
+
+# --- The API -------------------------------------------------------------------------
+
+
+def api_operations() -> list[tuple[str, str]]:
+    from pathways.api.routes import api
+
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    return [(method.upper(), path) for path, item in schema["paths"].items() for method in item]
+
+
+API_PERSON = {"/api/v1/people/{person_id}", "/api/v1/people/{person_id}/offences", "/api/v1/offences/{offence_id}"}
+API_DATA_PROTECTION_LEAD = {
+    "/api/v1/audit/people/{person_id}",
+    "/api/v1/audit/users/{username}",
+    "/api/v1/audit/break-glass",
+    "/api/v1/audit/exports",
+}
+API_IMPORTERS = {"/api/v1/imports", "/api/v1/imports/{batch_id}", "/api/v1/imports/{kind}"}
+API_ANY = {"/api/v1/people", "/api/v1/agreements"}
+
+
+def test_every_api_operation_is_classified():
+    assert {path for _, path in api_operations()} == API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY
+
+
+def api_url(path: str, ids: dict[str, Any]) -> str:
+    offence_id = Offence.objects.first().pk
+    values = {**ids, "offence_id": offence_id, "kind": "people"}
+    return path.format(
+        **{k: values.get(k, uuid.uuid4()) for k in ["person_id", "offence_id", "username", "batch_id", "kind"]}
+    )
+
+
+def call(client: Client, method: str, url: str):  # type: ignore[no-untyped-def]
+    if method == "GET":
+        return client.get(url, {"name": "Smith"} if url.endswith("/people") else {})
+    return client.post(url, {})
+
+
+def test_the_api_refuses_callers_without_a_token(world):
+    anonymous, before = Client(), snapshot()
+    for method, path in api_operations():
+        response = call(anonymous, method, api_url(path, world["ids"]))
+        assert response.status_code == 401, (method, path, response.status_code)
+    assert snapshot() == before
+
+
+def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, housing_worker):
+    _, officer_key = api_token_create(user=officer, name="t")
+    _, housing_key = api_token_create(user=housing_worker, name="t")
+    as_officer = Client(headers={"Authorization": f"Bearer {officer_key}"})
+    as_housing = Client(headers={"Authorization": f"Bearer {housing_key}"})
+    before = snapshot()
+    for method, path in api_operations():
+        url = api_url(path, world["ids"])
+        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS:
+            assert call(as_officer, method, url).status_code == 403, (method, path)
+        if path in API_PERSON:
+            response = call(as_housing, method, url)
+            assert response.status_code == 404, (method, path)
+            assert world["person"].surname not in response.content.decode()
+    assert call(as_housing, "GET", "/api/v1/people").json() == []
+    assert snapshot() == before
+
+
+def test_the_openapi_schema_names_every_operation(capsys, db):
+    call_command("openapi")
+    schema = json.loads(capsys.readouterr().out)
+    assert {p for _, p in api_operations()} == set(schema["paths"])
