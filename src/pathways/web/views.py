@@ -271,7 +271,25 @@ _ROLE_TASKS = {
             "Load a partner's people, offences, outcomes or custody file.",
         )
     ],
-    Role.ADMINISTRATOR: [("Import partner data", "imports:upload", "Load a partner's file and read its report.")],
+    Role.ADMINISTRATOR: [
+        ("Import partner data", "imports:upload", "Load a partner's file and read its report."),
+        (
+            "Information-sharing agreements",
+            "sharing:agreements",
+            "Set up and review what partners share, for which purposes.",
+        ),
+        (
+            "Review break-glass accesses",
+            "sharing:break-glass-queue",
+            "Decide whether each emergency access was justified.",
+        ),
+        ("Audit trail", "access:home", "Who looked at a person, what a user looked at, exports."),
+        (
+            "Retention and subject access",
+            "dataprotection:index",
+            "Retention rules, legal holds and subject access requests.",
+        ),
+    ],
 }
 
 
