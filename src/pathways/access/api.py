@@ -116,6 +116,8 @@ def person_events(request: HttpRequest, person_id: uuid.UUID, filters: Query[Aud
 def user_events(request: HttpRequest, username: str, filters: Query[AuditFilters]):  # type: ignore[no-untyped-def]
     """Everything recorded against a username, failed sign-ins included, latest first."""
     _lead(request, "users")
+    if "\x00" in username:
+        raise HttpError(422, "A username cannot contain a null character")
     events = audit_events(username=username, date_from=filters.date_from, date_to=filters.date_to)
     return _answer(request, page_name="users", events=events, filters=filters, username=username)
 

@@ -54,7 +54,7 @@ def audit_events(
         events = events.filter(action=action)
     if date_from is not None:
         events = events.filter(at__gte=_start_of(date_from))
-    if date_to is not None:
+    if date_to is not None and date_to < dt.date.max:
         events = events.filter(at__lt=_start_of(date_to + dt.timedelta(days=1)))
     return events.order_by("-id")
 

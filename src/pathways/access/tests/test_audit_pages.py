@@ -140,6 +140,7 @@ def test_pages_filter_by_date_range(officer, lead, monkeypatch):
     assert rows(client.get("/audit/exports/", {"date_from": "2026-03-02", "date_to": "02/03/2026"})) == 1
     assert rows(client.get("/audit/exports/", {"date_from": "2026-03-02"})) == 3
     assert rows(client.get("/audit/users/officer/", {"date_to": "2026-03-03"})) == 3
+    assert rows(client.get("/audit/exports/", {"date_from": "01/01/0001", "date_to": "31/12/9999"})) == 4
     wrong_way_round = client.get("/audit/exports/", {"date_from": "2026-03-04", "date_to": "2026-03-01"})
     assert "The to date must be the same as or after the from date" in wrong_way_round.content.decode()
     assert 'class="govuk-table"' not in wrong_way_round.content.decode()
@@ -196,8 +197,10 @@ def test_the_api_answers_the_same_questions(looked_at, lead, officer):
     assert api.get("/users/officer", user=lead).json()["count"] == 3
     assert api.get("/break-glass", user=lead).json()["count"] == 0
     assert api.get("/exports?date_from=2026-03-04&date_to=2026-03-01", user=lead).status_code == 422
+    assert api.get("/exports?date_from=0001-01-01&date_to=9999-12-31", user=lead).json()["count"] == 0
+    assert api.get("/users/a\x00b", user=lead).status_code == 422
     viewed = AuditEvent.objects.filter(object_type="audit", via="api").order_by("id")
-    assert [e.object_id for e in viewed] == ["people", "users", "break-glass"]
+    assert [e.object_id for e in viewed] == ["people", "users", "break-glass", "exports"]
 
 
 def test_the_api_refuses_everyone_but_the_lead(looked_at, officer):
