@@ -109,9 +109,13 @@ class Sample:
     pncs: list[tuple[str, str]]  # id, value
 
 
-def sample(url: str, count: int) -> tuple[Sample, dict[str, str]]:
+def sample(url: str, count: int, seed: int) -> tuple[Sample, dict[str, str]]:
     police = "(select id from accounts_agency where code = 'wessex-police')"
     with psycopg.connect(url) as conn:
+        # The same people each time for the same seed and database: a seeded random(), read in
+        # one process (parallel workers would each have their own).
+        conn.execute("set max_parallel_workers_per_gather = 0")
+        conn.execute("select setseed(%s)", (seed % 1000 / 1000,))
         pages = [
             (str(r[0]), f"{r[1]} {r[2]}")
             for r in conn.execute(
@@ -485,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = random.Random(args.seed)
     need = args.requests + args.warmup
-    s, facts = sample(args.database_url, need)
+    s, facts = sample(args.database_url, need, args.seed)
     print(f"{facts['people']} people in the database; PostgreSQL {facts['postgres']}.", flush=True)
     warmup = plan(s, args.requests, args.warmup, rng)  # people not in the measured requests
     measured = plan(s, 0, args.requests, rng)
