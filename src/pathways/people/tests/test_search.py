@@ -88,3 +88,31 @@ def test_nicknames_share_a_key():
     assert given_name_key("Bill") == given_name_key("William") == given_name_key("Liam")
     assert given_name_key("Zoë") == given_name_key("Zoe")
     assert surname_key("O'Neill") == surname_key("ONeill")
+
+
+def test_an_exact_name_is_found_among_hundreds_sharing_the_surname_and_initial(police, officer):
+    """Hundreds of Smiths whose given names sort before Amanda must not crowd her out."""
+    import itertools
+
+    from pathways.access.models import AgencyRecord
+    from pathways.people.models import Person, PersonName
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    crowd = [f"Aa{x}{y}" for x, y in itertools.islice(itertools.product(letters, letters), 450)]
+    people = Person.objects.bulk_create([Person(given_name=g, surname="Smith") for g in [*crowd, "Amanda"]])
+    PersonName.objects.bulk_create(
+        [
+            PersonName(
+                person=p,
+                given_name=p.given_name,
+                surname="Smith",
+                surname_key=surname_key("Smith"),
+                given_key=given_name_key(p.given_name),
+            )
+            for p in people
+        ]
+    )
+    AgencyRecord.objects.bulk_create([AgencyRecord(person=p, agency=police, basis="holds_record") for p in people])
+    results = person_search(user=officer, name="Amanda Smith")
+    assert results[0].person.given_name == "Amanda"
+    assert "exact name" in results[0].reasons
