@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
 # Between the password and the code, the session holds who is signing in (they are not signed
@@ -79,3 +79,28 @@ class SecurityHeadersMiddleware:
         if not request.path.startswith(settings.STATIC_URL):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+class RejectNulCharactersMiddleware:
+    """Refuse a request whose query or form values hold a NUL character.
+
+    No person's name, reference or reason contains one; PostgreSQL cannot store one in text; and
+    every search and read is audited with what was asked, so it would otherwise fail deep inside
+    the audit trail instead of at the boundary with a clear answer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or _holds_nul(request.GET)
+            or (request.method == "POST" and request.content_type != "multipart/form-data" and _holds_nul(request.POST))
+        ):
+            return HttpResponseBadRequest("A value in the request contains a NUL character, which no field accepts.")
+        return self.get_response(request)
+
+
+def _holds_nul(values: Any) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values.getlist(key)) for key in values)

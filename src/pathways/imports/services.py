@@ -100,6 +100,13 @@ def read_rows(fmt: FileFormat, filename: str, content: bytes) -> tuple[list[Pars
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [RowError(filename, 0, "", f"the file is not UTF-8 text (byte {exc.start} cannot be read)")]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return [], [
+            RowError(
+                filename, line, "", "the file contains a NUL character: is it a spreadsheet rather than a CSV file?"
+            )
+        ]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     if not header:

@@ -123,3 +123,11 @@ def test_flush_refuses_on_a_real_database(settings, monkeypatch):
     settings.DEMO_MODE = False
     with pytest.raises(CommandError, match="audit trail"):
         call_command("flush", interactive=False, verbosity=0)
+
+
+def test_a_nul_character_in_a_request_is_refused_at_the_door(known_offender, officer):
+    from pathways.testing import signed_in_client
+
+    client = signed_in_client(officer)
+    assert client.get("/people/", {"name": "Jon\x00"}).status_code == 400
+    assert not AuditEvent.objects.filter(action="search").exists()

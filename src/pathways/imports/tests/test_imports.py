@@ -343,3 +343,10 @@ def test_any_valid_people_file_imports_and_reimports_idempotently(police, police
     second = import_file(kind="people", agency=police, filename="h.csv", content=content, by=police_admin)
     assert second.ok and second.created == second.updated == 0
     assert snapshot() == before
+
+
+def test_a_file_with_a_nul_character_is_refused_with_its_line(police, police_admin):
+    content = csv_bytes("people", [create_person_row(), create_person_row(person_id="P2", surname="Smi\x00th")])
+    report = import_file(kind="people", agency=police, filename="p.csv", content=content, by=police_admin)
+    assert [(e.row, "NUL" in e.reason) for e in report.errors] == [(3, True)]
+    assert Person.objects.count() == 0
