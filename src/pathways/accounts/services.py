@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, ApiToken, Role, User
 
@@ -68,3 +69,23 @@ def api_token_user(*, key: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def authenticator_pending(*, user: User) -> TOTPDevice:
+    """The user's authenticator still to be confirmed: the same key until it is, so that
+    reloading the set-up page does not undo a scan."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("id").first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+@transaction.atomic
+def authenticator_confirm(*, user: User, device: TOTPDevice) -> TOTPDevice:
+    """Confirm a device whose code the user has just entered correctly; the set-up is audited."""
+    from pathways.access.models import AuditEvent
+    from pathways.access.services import audit_record
+
+    device.refresh_from_db()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(user=user, action=AuditEvent.Action.CREATE, object_type="authenticator", object_id=device.pk)
+    return device

@@ -220,6 +220,18 @@ class SparkEngine(Engine):
                 .option("mode", "FAILFAST")
                 .csv(str(path))
             )
+            for column, kind in COLUMNS[name].items():
+                if kind != "DATE":
+                    continue
+                # Spark turns an unreadable date into null without a word; DuckDB refuses the file. Refuse here too.
+                bad = frame.where(
+                    f"{column} IS NOT NULL AND trim({column}) <> '' AND to_date({column}, 'yyyy-MM-dd') IS NULL"
+                )
+                example = bad.select(column).first()
+                if example is not None:
+                    raise DataError(
+                        f"{path}: column {column} holds '{example[0]}', which is not a date in the form YYYY-MM-DD"
+                    )
             frame = frame.selectExpr(
                 *[f"CAST({c} AS {'DATE' if t == 'DATE' else 'STRING'}) AS {c}" for c, t in COLUMNS[name].items()]
             )

@@ -20,6 +20,7 @@ from pathways.imports.forms import MAX_UPLOAD_BYTES
 from pathways.imports.models import ImportBatch, ImportKind
 from pathways.imports.services import import_file
 from pathways.offending.models import Offence
+from pathways.people.models import Person
 from pathways.people.selectors import person_record, person_search
 from pathways.sharing.reference import Category
 
@@ -272,13 +273,13 @@ def person_offences(request: HttpRequest, person_id: uuid.UUID):  # type: ignore
         .prefetch_related("outcomes__agency", "custody_periods", "victims")
         .order_by("-offence_date")
     )
-    return [_offence_out(o, view) for o in view.visible(Category.OFFENDING_HISTORY, offences, person)]
+    return [_offence_out(o, view, person) for o in view.visible(Category.OFFENDING_HISTORY, offences, person)]
 
 
-def _offence_out(o: Offence, view: SharingView) -> OffenceOut:
+def _offence_out(o: Offence, view: SharingView, person: Person) -> OffenceOut:
     """An offence with only the outcomes and custody this caller may see."""
-    outcomes = view.visible(Category.OUTCOMES, sorted(o.outcomes.all(), key=lambda x: x.outcome_date), o.person)
-    custody = view.visible(Category.OUTCOMES, o.custody_periods.all(), o.person)
+    outcomes = view.visible(Category.OUTCOMES, sorted(o.outcomes.all(), key=lambda x: x.outcome_date), person)
+    custody = view.visible(Category.OUTCOMES, o.custody_periods.all(), person)
     return OffenceOut(
         id=o.pk,
         reference=o.reference,
@@ -331,7 +332,7 @@ def offence_get(request: HttpRequest, offence_id: uuid.UUID):  # type: ignore[no
     view = sharing_view(_user(request), purpose)
     if not view.can_see(Category.OFFENDING_HISTORY, offence.agency_id, offence.person):
         raise not_found
-    return _offence_out(offence, view)
+    return _offence_out(offence, view, offence.person)
 
 
 # --- Imports -----------------------------------------------------------------------

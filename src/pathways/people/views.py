@@ -11,6 +11,7 @@ from pathways.access.policies import can_record_consent, is_data_protection_lead
 from pathways.access.services import access_person
 from pathways.people.forms import PersonSearchForm
 from pathways.people.selectors import person_record, person_search
+from pathways.sharing.selectors import consent_history
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -31,8 +32,6 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     purpose = request_purpose(request)
     person = access_person(user=request.user, person_id=person_id, purpose=purpose)
     view = sharing_view(request.user, purpose)
-    from pathways.sharing.selectors import consent_history
-
     return render(
         request,
         "people/person.html",

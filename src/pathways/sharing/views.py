@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from pathways.access.models import AuditEvent
 from pathways.access.policies import (
@@ -101,13 +102,11 @@ def purpose_choose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         request.session[PURPOSE_SESSION_KEY] = form.cleaned_data["purpose"]
         messages.success(request, "You are now working under a new purpose. What you may see follows it.")
-        return redirect(request.GET.get("next") or "web:home") if _safe_next(request) else redirect("web:home")
+        return redirect(request.GET["next"] if _safe_next(request) else "web:home")
     return render(request, "sharing/purpose.html", {"form": form})
 
 
 def _safe_next(request: HttpRequest) -> bool:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.GET.get("next", "")
     return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
 

@@ -35,6 +35,7 @@ from pathways.access.models import AuditEvent
 from pathways.access.policies import can_import
 from pathways.access.services import audit_record
 from pathways.accounts.models import Role, User
+from pathways.accounts.services import authenticator_confirm, authenticator_pending
 from pathways.imports.models import ImportBatch
 from pathways.web.forms import CodeForm, GovukFormMixin
 
@@ -209,18 +210,12 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
         return redirect("web:sign-in-code")
     if _is_locked(request, user):
         return locked_out(request)
-    # The same key until it is confirmed, so that reloading the page does not undo a scan.
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("id").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    device = authenticator_pending(user=user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = _check_code(request, user, device, form.cleaned_data["code"], step="set-up")
         if result is _Check.RIGHT:
-            device.refresh_from_db()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            audit_record(user=user, action=AuditEvent.Action.CREATE, object_type="authenticator", object_id=device.pk)
+            device = authenticator_confirm(user=user, device=device)
             return _complete_sign_in(request, user, device)
         if result is _Check.LOCKED:
             return locked_out(request)

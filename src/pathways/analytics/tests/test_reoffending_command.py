@@ -53,3 +53,24 @@ def test_missing_files_and_bad_dates_are_clear_errors(tmp_path: Path) -> None:
         call_command(
             "reoffending", "--data", str(tmp_path), "--cohort-start", "2023-13-01", "--cohort-end", "2023-03-31"
         )
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_an_unreadable_date_in_a_file_is_refused_by_both_engines(tmp_path: Path, engine: str) -> None:
+    h = History()
+    index_on(h, h.person("a"), D(2023, 2, 1))
+    write_folder(tmp_path, h)
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text(outcomes.read_text().replace("2023-02-01", "2023-02-30"))
+    with pytest.raises(CommandError, match=r"outcomes\.csv"):
+        call_command(
+            "reoffending",
+            "--data",
+            str(tmp_path),
+            "--cohort-start",
+            "2023-01-01",
+            "--cohort-end",
+            "2023-03-31",
+            "--engine",
+            engine,
+        )
