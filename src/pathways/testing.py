@@ -159,6 +159,38 @@ def housing_worker(housing: Agency, make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
+def opcc(db: Any) -> Agency:
+    return agency_create(code="wessex-opcc", name="Office of the Wessex Police and Crime Commissioner", kind="opcc")
+
+
+@pytest.fixture
+def analyst(opcc: Agency, make_user: Callable[..., User]) -> User:
+    """A performance analyst at the OPCC, which holds no record of anyone."""
+    return make_user("analyst", opcc, Role.ANALYST)
+
+
+@pytest.fixture
+def performance_agreement(police: Agency, probation: Agency, opcc: Agency) -> Any:
+    """Police and probation share offending history and outcomes with the OPCC for performance analysis."""
+    import datetime as dt
+
+    from pathways.sharing.models import Agreement
+    from pathways.sharing.reference import Category, LawfulBasis, Purpose
+
+    agreement = Agreement.objects.create(
+        reference="performance",
+        title="Reducing Reoffending Performance Agreement",
+        purposes=[Purpose.PERFORMANCE_ANALYSIS],
+        categories=[Category.OFFENDING_HISTORY, Category.OUTCOMES],
+        lawful_basis=LawfulBasis.PUBLIC_TASK,
+        start_date=dt.date(2020, 1, 1),
+        review_date=dt.date(2030, 1, 1),
+    )
+    agreement.parties.set([police, probation, opcc])
+    return agreement
+
+
+@pytest.fixture
 def known_offender(police: Agency, police_admin: User) -> Person:
     """Jonathan Smith, known to the police with one offence, a caution and a custody period."""
     load("people", [create_person_row(pnc_id="2016/0001234B")], agency=police, by=police_admin)

@@ -196,6 +196,7 @@ class SparkEngine(Engine):
                 SparkSession.builder.master(master)
                 .appName("pathways")
                 .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "8")
                 .config("spark.sql.ansi.enabled", "false")

@@ -20,23 +20,6 @@ START, END = D(2023, 1, 1), D(2023, 3, 31)
 BORN = D(1990, 6, 15)
 
 
-@pytest.fixture(scope="module")
-def spark_session() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("pathways-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
 @pytest.fixture(params=["duckdb", "spark"])
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     if request.param == "duckdb":

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
+from pathways.accounts.models import User
 from pathways.analytics.engines import DataError, engine_named
 from pathways.analytics.measures import BREAKDOWNS, load_presets
+from pathways.analytics.sources import service_extract
 
 
 def _date(text: str) -> dt.date:
@@ -37,29 +40,63 @@ class Command(BaseCommand):
         parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
         parser.add_argument("--format", choices=["json", "csv", "table"], default="table")
         parser.add_argument("--suppress", type=int, default=0, help="hide counts under N (for publication)")
+        parser.add_argument(
+            "--as-user",
+            help="without --data: analyse only what this user's agency may see for performance analysis "
+            "(by default the operator sees the whole database)",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar on standard error")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["data"] is None:
-            raise CommandError("--data DIR is required for now: reading the service's own database comes next")
         try:
             presets = load_presets(options["preset_file"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CommandError(f"cannot read the preset file: {exc}") from exc
         if options["preset"] not in presets:
             raise CommandError(f"unknown preset '{options['preset']}' (presets: {', '.join(presets)})")
+        if options["suppress"] < 0:
+            raise CommandError("--suppress takes a count of zero or more")
+        user = None
+        if options["as_user"]:
+            if options["data"] is not None:
+                raise CommandError("--as-user applies to the service's database; it cannot be used with --data")
+            user = User.objects.select_related("agency").filter(username=options["as_user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"no active user '{options['as_user']}'")
+        # One step to load, one for the cohort, one per breakdown.
+        bar = tqdm(
+            total=2 + len(options["by"]),
+            desc="proven reoffending",
+            unit="step",
+            file=sys.stderr,
+            disable=options["no_progress"],
+            leave=False,
+        )
+
+        def step(message: str) -> None:
+            bar.set_postfix_str(message)
+            bar.update(1)
+
         engine = engine_named(options["engine"])
         try:
-            engine.load_folder(options["data"])
+            if options["data"] is not None:
+                bar.set_postfix_str(f"reading {options['data']}")
+                engine.load_folder(options["data"])
+            else:
+                bar.set_postfix_str("reading the service's database")
+                engine.load_frames(service_extract(user, via="command").frames)
             result = engine.reoffending(
                 presets[options["preset"]],
                 start=options["cohort_start"],
                 end=options["cohort_end"],
                 by=options["by"],
-                progress=lambda message: sys.stderr.write(f"… {message}\n"),
+                progress=step,
             )
+            bar.update(1)
         except DataError as exc:
             raise CommandError(str(exc)) from exc
         finally:
+            bar.close()
             engine.close()
         out = result.as_dict(suppress=options["suppress"])
         if options["format"] == "json":
