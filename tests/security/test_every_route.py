@@ -57,7 +57,16 @@ DATA_PROTECTION_LEAD = {
     "dataprotection:subject-access",
     "dataprotection:subject-access-download",
 }
-CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD
+ANALYSTS = {
+    "analytics:framework",
+    "analytics:cohort",
+    "analytics:cohort-people",
+    "analytics:data-quality",
+    "analytics:strategic-assessment",
+    "analytics:panel-report",
+    "analytics:panel-report-pdf",
+}
+CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -138,10 +147,10 @@ def test_signed_out_visitors_reach_no_page_and_leave_nothing_behind(world):
     assert not AuditEvent.objects.filter(action__in=["read", "search", "export", "create", "update"]).exists()
 
 
-def test_the_wrong_role_is_refused_every_data_protection_and_import_page(world, officer):
+def test_the_wrong_role_is_refused_every_data_protection_import_and_analysis_page(world, officer):
     client, before = signed_in_client(officer), snapshot()
     for name, pattern in page_routes().items():
-        if name not in DATA_PROTECTION_LEAD | IMPORTERS:
+        if name not in DATA_PROTECTION_LEAD | IMPORTERS | ANALYSTS:
             continue
         url = url_for(name, pattern, world["ids"])
         for response in (client.get(url), client.post(url, {"reason": "x" * 30, "review": "justified"})):

@@ -190,6 +190,12 @@ def can_record_consent(user: User) -> bool:
     )
 
 
+def can_analyse_performance(user: User) -> bool:
+    """The performance framework, data quality, strategic assessment and panel report are
+    analysts' work; what the figures rest on is still only what the agreements share."""
+    return user.is_authenticated and user.is_active and user.agency_id is not None and user.has_role(Role.ANALYST)
+
+
 def is_data_protection_lead(user: User) -> bool:
     """Administrators act as their agency's data protection lead: audit pages, break-glass
     review, agreements, restrictions, retention and subject access."""

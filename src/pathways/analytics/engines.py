@@ -23,6 +23,7 @@ from pathways.analytics.measures import (
     aggregate_sql,
     order_groups,
     person_level_sql,
+    within_sql,
 )
 
 # Column types of the partner files (docs/data-formats.md); anything else in a file is ignored.
@@ -97,11 +98,12 @@ class Engine:
         start: dt.date,
         end: dt.date,
         by: list[str] | None = None,
+        within: dict[str, str] | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> Result:
         if end < start:
             raise DataError(f"the cohort ends ({end}) before it starts ({start})")
-        unknown = set(by or []) - set(BREAKDOWNS)
+        unknown = (set(by or []) | set(within or {})) - set(BREAKDOWNS)
         if unknown:
             raise DataError(f"unknown breakdown(s) {', '.join(sorted(unknown))}; choose from {', '.join(BREAKDOWNS)}")
         step = progress or (lambda _message: None)
@@ -110,18 +112,17 @@ class Engine:
             "cohort_people",
             person_level_sql(preset, start=start, end=end, dialect=self.dialect, has_schemes=self.has_schemes),
         )
-        [overall] = self.sql(aggregate_sql(None))
+        [overall] = self.sql(aggregate_sql(None, within))
         result = Result(preset=preset, start=start, end=end, engine=self.name, overall=_figures(overall))
         for name in by or []:
             step(f"breaking down by {name}")
-            rows = [(str(r["grp"]), _figures(r)) for r in self.sql(aggregate_sql(name))]
+            rows = [(str(r["grp"]), _figures(r)) for r in self.sql(aggregate_sql(name, within))]
             result.breakdowns[name] = order_groups(name, rows)
         return result
 
-    def people_in(self, breakdown: str | None = None, group: str | None = None) -> list[dict[str, Any]]:
+    def people_in(self, within: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """The people behind a figure of the last run (for users allowed to see them)."""
-        where = f"WHERE {breakdown} = '{str(group).replace(chr(39), '')}'" if breakdown in BREAKDOWNS else ""
-        return self.sql(f"SELECT * FROM cohort_people {where} ORDER BY index_date, person_id")
+        return self.sql(f"SELECT * FROM cohort_people {within_sql(within)} ORDER BY index_date, person_id")
 
 
 def _figures(row: dict[str, Any]) -> Figures:

@@ -255,15 +255,24 @@ LEFT JOIN reoffending r ON r.person_id = k.person_id
 """
 
 
-def aggregate_sql(by: str | None) -> str:
-    """Totals over the person-level table `cohort_people`, overall or by one breakdown."""
+def aggregate_sql(by: str | None, within: dict[str, str] | None = None) -> str:
+    """Totals over the person-level table `cohort_people`, overall or by one breakdown, for
+    everyone or only those in the given breakdown groups (a drill-down)."""
     group = f"{by} AS grp," if by else ""
     group_by = f"GROUP BY {by}" if by else ""
     return f"""
 SELECT {group} count(*) AS cohort, sum(reoffended) AS reoffenders, sum(reoffences) AS reoffences,
        sum(days_to_first_reoffence) AS total_days_to_first
-FROM cohort_people {group_by}
+FROM cohort_people {within_sql(within)} {group_by}
 """
+
+
+def within_sql(within: dict[str, str] | None) -> str:
+    """A WHERE clause keeping the people in the named breakdown groups; names are whitelisted."""
+    conditions = [f"{name} = '{str(value).replace(chr(39), '')}'" for name, value in (within or {}).items()]
+    if any(name not in BREAKDOWNS for name in within or {}):
+        raise ValueError(f"unknown breakdown in {sorted(within or {})}")
+    return "WHERE " + " AND ".join(conditions) if conditions else ""
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float] | None:

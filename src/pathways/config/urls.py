@@ -9,5 +9,6 @@ urlpatterns = [
     path("audit/", include("pathways.access.urls")),
     path("sharing/", include("pathways.sharing.urls")),
     path("data-protection/", include("pathways.dataprotection.urls")),
+    path("performance/", include("pathways.analytics.urls")),
     path("api/v1/", api.urls),
 ]

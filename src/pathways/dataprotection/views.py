@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from pathways.access.decorators import requires
 from pathways.access.policies import is_data_protection_lead
 from pathways.access.services import PersonNotFound
 from pathways.dataprotection.forms import LegalHoldForm, LiftHoldForm, PersonQueryForm, RetentionRuleForm
@@ -39,23 +39,11 @@ from pathways.dataprotection.services import (
 )
 
 
-def requires(policy: Callable[[Any], bool]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Refuse (403) anyone the policy does not allow."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not policy(request.user):
-                raise PermissionDenied("Only a data protection lead may use this page")
-            return view(request, *args, **kwargs)
-
-        wrapped.pathways_policy = policy.__name__  # type: ignore[attr-defined]
-        return wrapped
-
-    return decorate
+def requires_lead(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    return requires(is_data_protection_lead, "Only a data protection lead may use this page")(view)
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -64,12 +52,12 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def rules(request: HttpRequest) -> HttpResponse:
     return render(request, "dataprotection/rules.html", {"rules": retention_rules()})
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def rule_edit(request: HttpRequest, category: str) -> HttpResponse:
     if category not in RetentionCategory.values:
         raise Http404("No such category")
@@ -95,7 +83,7 @@ def rule_edit(request: HttpRequest, category: str) -> HttpResponse:
     return render(request, "dataprotection/rule_edit.html", {"form": form, "entry": entry})
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def preview(request: HttpRequest) -> HttpResponse:
     """What `pathways retention run` would do now. Changes nothing."""
     try:
@@ -109,7 +97,7 @@ def preview(request: HttpRequest) -> HttpResponse:
     return render(request, "dataprotection/preview.html", {"plan": plan, "problems": [], "shown_ids": 50})
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def holds(request: HttpRequest) -> HttpResponse:
     form = LegalHoldForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +122,7 @@ def holds(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def hold_lift(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     hold = get_object_or_404(LegalHold.objects.select_related("person", "placed_by"), pk=hold_id)
     form = LiftHoldForm(request.POST or None)
@@ -149,7 +137,7 @@ def hold_lift(request: HttpRequest, hold_id: uuid.UUID) -> HttpResponse:
     return render(request, "dataprotection/hold_lift.html", {"form": form, "hold": hold})
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 def subject_access(request: HttpRequest) -> HttpResponse:
     form = PersonQueryForm(request.POST or None)
     context: dict[str, Any] = {"form": form}
@@ -169,7 +157,7 @@ def subject_access(request: HttpRequest) -> HttpResponse:
     return render(request, "dataprotection/subject_access.html", context)
 
 
-@requires(is_data_protection_lead)
+@requires_lead
 @require_POST
 def subject_access_download(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     fmt = request.POST.get("format", "json")

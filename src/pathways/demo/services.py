@@ -76,6 +76,8 @@ USERS = [
     ),
     ("facilitator", "rj", [Role.FACILITATOR], "Frank", "Fletcher", "Volunteer facilitator"),
     ("analyst", "opcc", [Role.ANALYST], "Ana", "Lee", "Performance analyst"),
+    # A police analyst may also see the people behind a figure: the police hold a record of them.
+    ("police-analyst", "police", [Role.ANALYST], "Priya", "Shah", "Crime and performance analyst"),
     (
         "admin",
         "council",

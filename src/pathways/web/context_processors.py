@@ -5,7 +5,14 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from pathways.access.policies import Purpose, can_import, is_data_protection_lead, purposes_for, request_purpose
+from pathways.access.policies import (
+    Purpose,
+    can_analyse_performance,
+    can_import,
+    is_data_protection_lead,
+    purposes_for,
+    request_purpose,
+)
 
 
 def service(request: HttpRequest) -> dict[str, Any]:
@@ -15,6 +22,7 @@ def service(request: HttpRequest) -> dict[str, Any]:
         "service_name": "Pathways",
         "demo_mode": settings.DEMO_MODE,
         "nav_can_import": signed_in and can_import(user),
+        "nav_can_analyse": signed_in and can_analyse_performance(user),
         "purpose_label": dict(Purpose.choices).get(request_purpose(request), "") if signed_in else "",
         "can_change_purpose": signed_in and len(purposes_for(user)) > 1,
         "nav_is_dpo": signed_in and is_data_protection_lead(user),

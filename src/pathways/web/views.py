@@ -261,10 +261,30 @@ _ROLE_TASKS = {
     Role.FACILITATOR: [("Find a person", "people:search", "Look up the people in the cases allocated to you.")],
     Role.ANALYST: [
         (
+            "Performance framework",
+            "analytics:framework",
+            "Proven reoffending for successive cohorts, by tier and intervention; drill down to the people behind a figure.",
+        ),
+        (
+            "Data quality and timeliness",
+            "analytics:data-quality",
+            "When each partner's data last arrived, how late and how complete it is, and what the gaps do to the figures.",
+        ),
+        (
+            "Strategic assessment",
+            "analytics:strategic-assessment",
+            "Where crime happens, who offends and who is harmed, and how much offending is reoffending.",
+        ),
+        (
+            "Panel report",
+            "analytics:panel-report",
+            "The quarterly reducing-reoffending report for the Police and Crime Panel, as a page and a PDF.",
+        ),
+        (
             "Import partner data",
             "imports:upload",
             "Load a partner's people, offences, outcomes or custody file.",
-        )
+        ),
     ],
     Role.ADMINISTRATOR: [
         ("Import partner data", "imports:upload", "Load a partner's file and read its report."),

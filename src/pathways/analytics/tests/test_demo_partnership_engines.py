@@ -60,3 +60,19 @@ def test_the_demo_gives_the_reoffending_shape_partnerships_know(demo_extract):
     rates = {group: figures.rate for group, figures in result.breakdowns["index_disposal"]}
     assert rates["custody"] > rates["court_order"] > rates["caution"]
     assert 0.15 < (result.overall.rate or 0) < 0.6
+
+
+def test_a_drill_down_gives_the_figures_of_the_group_clicked(demo_extract, spark_session):
+    start, end = WINDOWS[0]
+    for engine in (DuckDBEngine(), SparkEngine(session=spark_session)):
+        engine.load_frames(demo_extract.frames)
+        tiers = dict(
+            engine.reoffending(PRESETS["moj"], start=start, end=end, by=["index_disposal"]).breakdowns["index_disposal"]
+        )
+        custody = engine.reoffending(
+            PRESETS["moj"], start=start, end=end, by=["sex"], within={"index_disposal": "custody"}
+        )
+        assert custody.overall == tiers["custody"]
+        assert sum(f.cohort for _, f in custody.breakdowns["sex"]) == tiers["custody"].cohort
+        assert {p["index_disposal"] for p in engine.people_in({"index_disposal": "custody"})} == {"custody"}
+        engine.close()

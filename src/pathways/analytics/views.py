@@ -1,0 +1,196 @@
+"""The performance pages: the framework with its drill-downs, data quality and timeliness, the
+strategic assessment and the panel report. Analysts only; the figures rest on what the
+agreements share with the analyst's agency (see `analytics.sources`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from pathways.access.decorators import requires
+from pathways.access.policies import can_analyse_performance
+from pathways.analytics import charts
+from pathways.analytics.forms import CohortQueryForm
+from pathways.analytics.measures import BREAKDOWNS, PRESETS, Preset
+from pathways.analytics.selectors import (
+    BREAKDOWN_LABELS,
+    Cohort,
+    drill_down,
+    group_label,
+    people_behind,
+    performance_framework,
+)
+
+
+def analysts_only(view: Any) -> Any:
+    return requires(can_analyse_performance, "Only analysts may use the performance pages")(require_GET(view))
+
+
+def cohort_link(name: str, preset: Preset | str, cohort: Cohort, within: dict[str, str], by: str | None = None) -> str:
+    query: list[tuple[str, str]] = [
+        ("preset", preset if isinstance(preset, str) else preset.name),
+        ("start", cohort.start.isoformat()),
+        ("end", cohort.end.isoformat()),
+    ]
+    if by:
+        query.append(("by", by))
+    query.extend(("in", f"{k}:{v}") for k, v in within.items())
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+@analysts_only
+def framework(request: HttpRequest) -> HttpResponse:
+    preset_name = request.GET.get("preset", "moj")
+    if preset_name not in PRESETS:
+        return HttpResponseBadRequest(f"Unknown preset '{preset_name[:40]}'; choose one of {', '.join(PRESETS)}")
+    result = performance_framework(request.user, preset_name=preset_name)
+    labels = [c.label for c in result.cohorts]
+    chart = charts.line_chart(
+        "Proportion reoffending, by quarterly cohort",
+        labels,
+        [(s.label, [f.rate for f in s.figures]) for s in result.series],
+    )
+    rows = [
+        {
+            "label": s.label,
+            "cells": [
+                {"figures": f, "link": cohort_link("analytics:cohort", s.preset, c, s.within, "age_band")}
+                for c, f in zip(result.cohorts, s.figures, strict=True)
+            ],
+        }
+        for s in result.series
+    ]
+    latest = result.cohorts[-1] if result.cohorts else None
+    return render(
+        request,
+        "analytics/framework.html",
+        {
+            "framework": result,
+            "chart": chart,
+            "rows": rows,
+            "latest": latest,
+            "latest_link": cohort_link("analytics:cohort", result.preset, latest, {}, "index_disposal")
+            if latest
+            else "",
+            "presets": PRESETS,
+            "extract": result.extract,
+        },
+    )
+
+
+@analysts_only
+def cohort(request: HttpRequest) -> HttpResponse:
+    form = CohortQueryForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(f"This drill-down cannot be shown: {form.first_error()}")
+    q = form.cleaned_data
+    preset, period = PRESETS[q["preset"]], Cohort(q["start"], q["end"])
+    by = q["by"] or next(name for name in BREAKDOWNS if name not in q["within"])
+    found = drill_down(request.user, preset=preset, cohort=period, within=q["within"], by=by)
+    groups = [
+        {
+            "group": group,
+            "label": group_label(by, group),
+            "figures": figures,
+            "drill": cohort_link(
+                "analytics:cohort",
+                preset,
+                period,
+                {**q["within"], by: group},
+                next((b for b in BREAKDOWNS if b not in q["within"] and b != by), None),
+            ),
+            "people": cohort_link("analytics:cohort-people", preset, period, {**q["within"], by: group}),
+        }
+        for group, figures in found.result.breakdowns[by]
+    ]
+    chart = (
+        charts.bar_chart(
+            f"Proportion reoffending by {BREAKDOWN_LABELS[by].lower()}",
+            [g["label"] for g in groups],
+            [g["figures"].rate for g in groups],
+            percent=True,
+        )
+        if groups
+        else ""
+    )
+    return render(
+        request,
+        "analytics/cohort.html",
+        {
+            "drill": found,
+            "groups": groups,
+            "chart": chart,
+            "by_label": BREAKDOWN_LABELS[by],
+            "filters": [
+                {
+                    "label": f"{BREAKDOWN_LABELS[k]}: {group_label(k, v)}",
+                    "remove": cohort_link(
+                        "analytics:cohort", preset, period, {a: b for a, b in q["within"].items() if a != k}, by
+                    ),
+                }
+                for k, v in q["within"].items()
+            ],
+            "breakdowns": [
+                {
+                    "name": name,
+                    "label": BREAKDOWN_LABELS[name],
+                    "link": cohort_link("analytics:cohort", preset, period, q["within"], name),
+                }
+                for name in BREAKDOWNS
+                if name not in q["within"]
+            ],
+            "people_link": cohort_link("analytics:cohort-people", preset, period, q["within"]),
+            "framework_link": f"{reverse('analytics:framework')}?{urlencode({'preset': preset.name})}",
+            "extract": found.extract,
+        },
+    )
+
+
+@analysts_only
+def cohort_people(request: HttpRequest) -> HttpResponse:
+    form = CohortQueryForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(f"This list cannot be shown: {form.first_error()}")
+    q = form.cleaned_data
+    preset, period = PRESETS[q["preset"]], Cohort(q["start"], q["end"])
+    found = people_behind(request.user, preset=preset, cohort=period, within=q["within"])
+    return render(
+        request,
+        "analytics/cohort_people.html",
+        {
+            "preset": preset,
+            "cohort": period,
+            "people": found,
+            "filters": [f"{BREAKDOWN_LABELS[k]}: {group_label(k, v)}" for k, v in q["within"].items()],
+            "back": cohort_link("analytics:cohort", preset, period, q["within"]),
+        },
+    )
+
+
+@analysts_only
+def data_quality(request: HttpRequest) -> HttpResponse:
+    return render(request, "analytics/data_quality.html", {})
+
+
+@analysts_only
+def strategic_assessment(request: HttpRequest) -> HttpResponse:
+    return render(request, "analytics/strategic_assessment.html", {})
+
+
+@analysts_only
+def panel_report(request: HttpRequest) -> HttpResponse:
+    return render(request, "analytics/panel_report.html", {})
+
+
+@analysts_only
+def panel_report_pdf(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(render_to_string("analytics/panel_report.html", {}), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="panel-report-{timezone.localdate()}.pdf"'
+    return response
