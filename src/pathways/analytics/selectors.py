@@ -147,10 +147,10 @@ def quarter_of(day: dt.date) -> Cohort:
     return Cohort(start, add_months(start, 3) - dt.timedelta(days=1))
 
 
-def complete_quarters(as_of: dt.date, preset: Preset, count: int = 8) -> list[Cohort]:
-    """The latest `count` quarterly cohorts whose follow-up and waiting period have ended by
-    `as_of`, oldest first: figures that will not change as more outcomes arrive."""
-    cohort = quarter_of(as_of)
+def complete_quarters(as_of: dt.date, preset: Preset, count: int = 8, *, until: Cohort | None = None) -> list[Cohort]:
+    """The latest `count` quarterly cohorts (up to `until`, if given) whose follow-up and waiting
+    period have ended by `as_of`, oldest first: figures that will not change as more outcomes arrive."""
+    cohort = until or quarter_of(as_of)
     found: list[Cohort] = []
     while len(found) < count:
         if cohort.proof_closes(preset) <= as_of:
@@ -182,13 +182,15 @@ class Framework:
         return self.series[0].figures[-1] if self.series and self.series[0].figures else None
 
 
-def performance_framework(user: User, *, preset_name: str = "moj", quarters: int = 8) -> Framework:
+def performance_framework(
+    user: User, *, preset_name: str = "moj", quarters: int = 8, until: Cohort | None = None
+) -> Framework:
     """Proven reoffending for successive quarterly cohorts: the partnership, each tier of
     response, and the community resolution and diversion cohort."""
     analysis = partnership_analysis(user)
     preset = PRESETS[preset_name]
     as_of = analysis.extract.as_of or timezone.localdate()
-    cohorts = complete_quarters(as_of, preset, quarters)
+    cohorts = complete_quarters(as_of, preset, quarters, until=until)
     framework = Framework(preset=preset, cohorts=cohorts, extract=analysis.extract, as_of=as_of)
     partnership = Series("All people in the cohort", preset.name, {}, [])
     tiers = {tier: Series(DISPOSAL_LABELS[tier], preset.name, {"index_disposal": tier}, []) for tier in TIERS}

@@ -4,14 +4,13 @@ agreements share with the analyst's agency (see `analytics.sources`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pathways.access.decorators import requires
@@ -19,13 +18,17 @@ from pathways.access.policies import can_analyse_performance
 from pathways.analytics import charts
 from pathways.analytics.forms import CohortQueryForm
 from pathways.analytics.measures import BREAKDOWNS, PRESETS, Preset
+from pathways.analytics.report import NoCompleteCohort, PanelReport, audit_report, panel_report
+from pathways.analytics.report_pdf import render_pdf
 from pathways.analytics.selectors import (
     BREAKDOWN_LABELS,
     Cohort,
+    complete_quarters,
     drill_down,
     group_label,
     people_behind,
     performance_framework,
+    quarter_of,
 )
 
 
@@ -184,13 +187,52 @@ def strategic_assessment(request: HttpRequest) -> HttpResponse:
     return render(request, "analytics/strategic_assessment.html", {})
 
 
+def _chosen_report(request: HttpRequest) -> PanelReport | HttpResponse:
+    quarter = None
+    if request.GET.get("quarter"):
+        try:
+            quarter = quarter_of(dt.date.fromisoformat(request.GET["quarter"]))
+        except ValueError:
+            return HttpResponseBadRequest("quarter: give the first day of a quarter as YYYY-MM-DD, like 2025-01-01")
+    try:
+        return panel_report(request.user, quarter=quarter)
+    except NoCompleteCohort as exc:
+        return HttpResponseBadRequest(str(exc))
+
+
 @analysts_only
-def panel_report(request: HttpRequest) -> HttpResponse:
-    return render(request, "analytics/panel_report.html", {})
+def panel_report_page(request: HttpRequest) -> HttpResponse:
+    report = _chosen_report(request)
+    if isinstance(report, HttpResponse):
+        return report
+    audit_report(request.user, report, form="page")
+    chart = charts.line_chart(
+        "Proportion reoffending, by quarterly cohort",
+        [c.label for c in report.framework.cohorts],
+        [(x.label, [f.rate for f in x.figures]) for x in report.framework.series],
+    )
+    as_of = report.extract.as_of if report.extract else None
+    choices = complete_quarters(as_of, report.preset, 8) if as_of else []
+    return render(
+        request,
+        "analytics/panel_report.html",
+        {
+            "report": report,
+            "chart": chart,
+            "quarters": list(reversed(choices)),
+            "pdf_link": f"{reverse('analytics:panel-report-pdf')}?{urlencode({'quarter': report.cohort.start.isoformat()})}",
+            "extract": report.extract,
+        },
+    )
 
 
 @analysts_only
 def panel_report_pdf(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(render_to_string("analytics/panel_report.html", {}), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="panel-report-{timezone.localdate()}.pdf"'
+    report = _chosen_report(request)
+    if isinstance(report, HttpResponse):
+        return report
+    audit_report(request.user, report, form="pdf")
+    response = HttpResponse(render_pdf(report, prepared_by=request.user.agency.name), content_type="application/pdf")
+    name = f"reducing-reoffending-panel-report-{report.cohort.start:%Y-%m}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -208,3 +208,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.text("PATHWAYS_LOG_LEVEL", "WARNING")},
 }
+
+# Tables meant for publication (the panel report) hide counts under this many people.
+PUBLICATION_THRESHOLD = int(env.text("PATHWAYS_PUBLICATION_THRESHOLD", "5"))
