@@ -190,6 +190,69 @@ def performance_agreement(police: Agency, probation: Agency, opcc: Agency) -> An
     return agreement
 
 
+COHORT_SURNAMES = [
+    "Archer",
+    "Baker",
+    "Carter",
+    "Dyer",
+    "Ellis",
+    "Fisher",
+    "Glover",
+    "Hunter",
+    "Irwin",
+    "Joiner",
+    "Keller",
+    "Lister",
+]
+
+
+@pytest.fixture
+def reoffending_cohort(police: Agency, police_admin: User, performance_agreement: Any) -> None:
+    """Twelve people cautioned in February 2023 (three women); seven are convicted of a theft
+    committed that June. The latest outcome (November 2024) makes January–March 2023 the latest
+    cohort whose follow-up and waiting period have ended."""
+    people = [
+        create_person_row(person_id=f"P{i}", surname=s, sex="F" if i <= 3 else "M", pnc_id="")
+        for i, s in enumerate(COHORT_SURNAMES, start=1)
+    ]
+    offences, outcomes = [], []
+    for i in range(1, 13):
+        offences.append(
+            {
+                "offence_id": f"A{i}",
+                "person_id": f"P{i}",
+                "offence_date": "2023-01-10",
+                "offence_code": "46",
+                "offence_group": "theft",
+            }
+        )
+        outcomes.append({"offence_id": f"A{i}", "outcome_date": "2023-02-01", "outcome": "3"})
+    for i in range(1, 8):
+        offences.append(
+            {
+                "offence_id": f"B{i}",
+                "person_id": f"P{i}",
+                "offence_date": "2023-06-01",
+                "offence_code": "46",
+                "offence_group": "theft",
+            }
+        )
+        outcomes.append({"offence_id": f"B{i}", "outcome_date": "2023-08-01", "outcome": "conviction_fine"})
+    offences.append(
+        {
+            "offence_id": "C12",
+            "person_id": "P12",
+            "offence_date": "2024-10-15",
+            "offence_code": "46",
+            "offence_group": "theft",
+        }
+    )
+    outcomes.append({"offence_id": "C12", "outcome_date": "2024-11-01", "outcome": "3"})
+    load("people", people, agency=police, by=police_admin)
+    load("offences", offences, agency=police, by=police_admin)
+    load("outcomes", outcomes, agency=police, by=police_admin)
+
+
 @pytest.fixture
 def known_offender(police: Agency, police_admin: User) -> Person:
     """Jonathan Smith, known to the police with one offence, a caution and a custody period."""

@@ -27,6 +27,7 @@ from pathways.analytics.measures import BREAKDOWNS, PRESETS, Figures, Preset, Re
 from pathways.analytics.sources import Extract, service_extract
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome
 from pathways.people.models import Person
+from pathways.people.reference import Ethnicity, Sex
 from pathways.sharing.models import Agreement, Consent
 
 BREAKDOWN_LABELS = {
@@ -62,6 +63,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def group_label(breakdown: str, group: str) -> str:
     if breakdown == "index_disposal":
         return DISPOSAL_LABELS.get(group, group)
+    if breakdown == "sex":
+        return dict(Sex.choices).get(group, group)
+    if breakdown == "ethnicity":
+        return f"{dict(Ethnicity.choices).get(group, group)} ({group})"
     if breakdown == "offence_group":
         return group.replace("_", " ").capitalize()
     return group

@@ -8,71 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 from pathways.access.models import AuditEvent
-from pathways.testing import create_person_row, load, signed_in_client
+from pathways.testing import signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-SURNAMES = [
-    "Archer",
-    "Baker",
-    "Carter",
-    "Dyer",
-    "Ellis",
-    "Fisher",
-    "Glover",
-    "Hunter",
-    "Irwin",
-    "Joiner",
-    "Keller",
-    "Lister",
-]
-
-
-@pytest.fixture
-def cohort(police, police_admin, performance_agreement):
-    """Twelve people cautioned in February 2023 (three women); seven are convicted of a theft
-    committed that June. The latest outcome (November 2024) makes January–March 2023 the latest
-    cohort whose follow-up and waiting period have ended."""
-    people = [
-        create_person_row(person_id=f"P{i}", surname=s, sex="F" if i <= 3 else "M", pnc_id="")
-        for i, s in enumerate(SURNAMES, start=1)
-    ]
-    offences, outcomes = [], []
-    for i in range(1, 13):
-        offences.append(
-            {
-                "offence_id": f"A{i}",
-                "person_id": f"P{i}",
-                "offence_date": "2023-01-10",
-                "offence_code": "46",
-                "offence_group": "theft",
-            }
-        )
-        outcomes.append({"offence_id": f"A{i}", "outcome_date": "2023-02-01", "outcome": "3"})
-    for i in range(1, 8):
-        offences.append(
-            {
-                "offence_id": f"B{i}",
-                "person_id": f"P{i}",
-                "offence_date": "2023-06-01",
-                "offence_code": "46",
-                "offence_group": "theft",
-            }
-        )
-        outcomes.append({"offence_id": f"B{i}", "outcome_date": "2023-08-01", "outcome": "conviction_fine"})
-    offences.append(
-        {
-            "offence_id": "C12",
-            "person_id": "P12",
-            "offence_date": "2024-10-15",
-            "offence_code": "46",
-            "offence_group": "theft",
-        }
-    )
-    outcomes.append({"offence_id": "C12", "outcome_date": "2024-11-01", "outcome": "3"})
-    load("people", people, agency=police, by=police_admin)
-    load("offences", offences, agency=police, by=police_admin)
-    load("outcomes", outcomes, agency=police, by=police_admin)
 
 
 @pytest.fixture
@@ -83,7 +21,7 @@ def police_analyst(police, make_user):
 QUARTER = "preset=moj&start=2023-01-01&end=2023-03-31"
 
 
-def test_the_framework_shows_the_latest_complete_cohort_and_links_every_figure(cohort, analyst):
+def test_the_framework_shows_the_latest_complete_cohort_and_links_every_figure(reoffending_cohort, analyst):
     page = signed_in_client(analyst).get("/performance/").content.decode()
     assert "Latest complete cohort: Jan–Mar 2023" in page
     assert "58.3%" in page  # 7 of 12
@@ -92,14 +30,14 @@ def test_the_framework_shows_the_latest_complete_cohort_and_links_every_figure(c
     assert "Archer" not in page
 
 
-def test_a_drill_down_breaks_a_figure_down_and_filters_it(cohort, analyst):
+def test_a_drill_down_breaks_a_figure_down_and_filters_it(reoffending_cohort, analyst):
     client = signed_in_client(analyst)
     page = client.get(f"/performance/cohort/?{QUARTER}&by=sex").content.decode()
     assert "Jan–Mar 2023 cohort by sex" in page
     assert "100.0%" in page  # all three women reoffended
     assert "44.4%" in page  # 4 of 9 men
     filtered = client.get(f"/performance/cohort/?{QUARTER}&by=age_band&in=sex:F").content.decode()
-    assert "Sex: F" in filtered
+    assert "Sex: Female" in filtered
     assert (
         filtered.count('class="govuk-summary-list__value pathways-numeric">3<') == 3
     )  # 3 people, 3 reoffenders, 3 reoffences
@@ -115,13 +53,15 @@ def test_a_drill_down_breaks_a_figure_down_and_filters_it(cohort, analyst):
         ("preset=moj&start=2023-02-30&end=2023-03-31", "start"),
     ],
 )
-def test_a_drill_down_that_makes_no_sense_says_why(cohort, analyst, query, message):
+def test_a_drill_down_that_makes_no_sense_says_why(reoffending_cohort, analyst, query, message):
     response = signed_in_client(analyst).get(f"/performance/cohort/?{query}")
     assert response.status_code == 400
     assert message in response.content.decode()
 
 
-def test_the_people_behind_a_figure_are_named_only_for_an_agency_that_holds_them(cohort, analyst, police_analyst):
+def test_the_people_behind_a_figure_are_named_only_for_an_agency_that_holds_them(
+    reoffending_cohort, analyst, police_analyst
+):
     url = f"/performance/cohort/people/?{QUARTER}&in=sex:F"
     opcc_page = signed_in_client(analyst).get(url).content.decode()
     assert "3 people are counted in these figures but not named here" in opcc_page
@@ -133,7 +73,7 @@ def test_the_people_behind_a_figure_are_named_only_for_an_agency_that_holds_them
     assert len(event.detail["shown"]) == 3 and event.detail["within"] == {"sex": "F"}
 
 
-def test_the_panel_report_hides_small_numbers_and_compares_with_earlier_cohorts(cohort, analyst):
+def test_the_panel_report_hides_small_numbers_and_compares_with_earlier_cohorts(reoffending_cohort, analyst):
     page = signed_in_client(analyst).get("/performance/panel-report/").content.decode()
     assert "1 January 2023 to 31 March 2023" in page
     assert "[c]" in page, "three women is under the publication threshold of five"
@@ -141,7 +81,7 @@ def test_the_panel_report_hides_small_numbers_and_compares_with_earlier_cohorts(
     assert "no comparison" in page, "nobody was in the cohort a quarter or a year earlier"
 
 
-def test_the_panel_report_downloads_as_a_pdf_with_the_same_figures(cohort, analyst):
+def test_the_panel_report_downloads_as_a_pdf_with_the_same_figures(reoffending_cohort, analyst):
     response = signed_in_client(analyst).get("/performance/panel-report.pdf")
     assert response["Content-Type"] == "application/pdf"
     assert "reducing-reoffending-panel-report-2023-01.pdf" in response["Content-Disposition"]
@@ -153,7 +93,7 @@ def test_the_panel_report_downloads_as_a_pdf_with_the_same_figures(cohort, analy
     assert AuditEvent.objects.filter(object_type="panel_report", action="export", detail__form="pdf").exists()
 
 
-def test_a_quarter_still_in_follow_up_cannot_be_reported(cohort, analyst):
+def test_a_quarter_still_in_follow_up_cannot_be_reported(reoffending_cohort, analyst):
     response = signed_in_client(analyst).get("/performance/panel-report/?quarter=2024-01-01")
     assert response.status_code == 400
     assert "have not ended yet" in response.content.decode()
