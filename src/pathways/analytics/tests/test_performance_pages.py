@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.test import Client
 from pypdf import PdfReader
 
 from pathways.access.models import AuditEvent
@@ -98,3 +99,28 @@ def test_a_quarter_still_in_follow_up_cannot_be_reported(reoffending_cohort, ana
     assert response.status_code == 400
     assert "have not ended yet" in response.content.decode()
     assert signed_in_client(analyst).get("/performance/panel-report/?quarter=soon").status_code == 400
+
+
+def test_the_api_gives_the_figures_the_command_gives(reoffending_cohort, analyst):
+    from pathways.accounts.services import api_token_create
+
+    _, key = api_token_create(user=analyst, name="dashboard")
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    answer = client.get(
+        "/api/v1/reoffending", {"cohort_start": "2023-01-01", "cohort_end": "2023-03-31", "by": ["sex"]}
+    ).json()
+    assert (answer["cohort"], answer["reoffenders"], answer["reoffences"]) == (12, 7, 7)
+    assert [(g["group"], g["cohort"], g["reoffenders"]) for g in answer["breakdowns"]["sex"]] == [
+        ("F", 3, 3),
+        ("M", 9, 4),
+    ]
+    published = client.get(
+        "/api/v1/reoffending", {"cohort_start": "2023-01-01", "cohort_end": "2023-03-31", "by": "sex", "suppress": 5}
+    ).json()
+    assert published["breakdowns"]["sex"][0] == {
+        **{k: None for k in published["breakdowns"]["sex"][0] if k not in ("group", "suppressed")},
+        "group": "F",
+        "suppressed": True,
+    }
+    bad = client.get("/api/v1/reoffending", {"cohort_start": "2023-03-31", "cohort_end": "2023-01-01"})
+    assert bad.status_code == 422 and "cohort_end" in bad.json()["detail"]
