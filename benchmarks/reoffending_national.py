@@ -737,7 +737,8 @@ def report(
         f"{overall[0]:,} people in the cohort, {overall[1]:,} reoffended ({overall[1] / max(overall[0], 1):.1%}), "
         f"{overall[2]:,} proven reoffences. "
         f"**pandas and DuckDB agree exactly**: overall and all {groups} groups of the {len(BREAKDOWNS)} breakdowns "
-        "(cohort, reoffenders, reoffences, days to first reoffence).",
+        "(cohort, reoffenders, reoffences, days to first reoffence); so it does on the "
+        f"{facts['hand_worked']} results of the hand-worked cases in `test_reoffending_definition.py`.",
         "",
         "| Step (each in a fresh process) | Wall time | Peak memory (RSS) | Target | Met |",
         "|---|---:|---:|---|:---:|",
@@ -761,7 +762,8 @@ def report(
         "",
         f"Times are the median of {len(runs['duckdb'])} DuckDB, {len(runs['scan'])} scan and {len(runs['pandas'])} "
         f"pandas run(s) (DuckDB: {times['duckdb']} s; scan: {times['scan']} s; pandas: {times['pandas']} s), "
-        "with the files in the operating system's cache; peak memory is the highest of the runs and includes "
+        "with the files in the operating system's cache, on a machine other work may share (see the load "
+        "average); peak memory is the highest of the runs and includes "
         f"the Python interpreter and its imports ({_gb(runs['duckdb'][0]['baseline'])} before the work began). "
         f"Generating the CSV files took {facts['generate_seconds']:.0f} s"
         f"{' (in an earlier run: --reuse)' if facts['reused'] else ''}; exporting the pickles for pandas "
@@ -816,7 +818,8 @@ def main(argv: list[str] | None = None) -> int:
         print("RESULT " + json.dumps(child(args.child, workdir, args.start, args.end)), flush=True)
         return 0
 
-    print(f"The pandas port agrees with DuckDB on {check_hand_worked_cases()} hand-worked results.", flush=True)
+    hand_worked = check_hand_worked_cases()
+    print(f"The pandas port agrees with DuckDB on {hand_worked} hand-worked results.", flush=True)
     csv = workdir / "csv"
     meta_path = workdir / "dataset.json"
     wanted = {"people": args.people, "offences_per_person": args.offences_per_person, "seed": args.seed}
@@ -899,6 +902,7 @@ def main(argv: list[str] | None = None) -> int:
         "groups": groups,
         "generate_seconds": meta["generate_seconds"],
         "reused": reused,
+        "hand_worked": hand_worked,
         "export_seconds": export_seconds,
     }
     if not args.no_write:
