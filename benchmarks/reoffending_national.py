@@ -737,7 +737,7 @@ def report(
         f"{overall[0]:,} people in the cohort, {overall[1]:,} reoffended ({overall[1] / max(overall[0], 1):.1%}), "
         f"{overall[2]:,} proven reoffences. "
         f"**pandas and DuckDB agree exactly**: overall and all {groups} groups of the {len(BREAKDOWNS)} breakdowns "
-        "(cohort, reoffenders, reoffences, days to first reoffence); so it does on the "
+        "(cohort, reoffenders, reoffences, days to first reoffence), as they do on the "
         f"{facts['hand_worked']} results of the hand-worked cases in `test_reoffending_definition.py`.",
         "",
         "| Step (each in a fresh process) | Wall time | Peak memory (RSS) | Target | Met |",
