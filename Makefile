@@ -36,3 +36,6 @@ test: lint test-sqlite test-postgres  ## The whole suite: lint, then every test 
 
 benchmark: setup
 	uv run python benchmarks/person_page_and_search.py
+
+benchmark-reoffending: setup
+	uv run python benchmarks/reoffending_national.py

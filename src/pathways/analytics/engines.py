@@ -148,7 +148,9 @@ class DuckDBEngine(Engine):
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self._has_schemes = False
+        # A database file loaded earlier (load_folder) keeps its tables, the optional schemes among them.
+        [(schemes,)] = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schemes'").fetchall()
+        self._has_schemes = schemes > 0
 
     def load_folder(self, folder: Path) -> None:
         files = folder_files(folder)

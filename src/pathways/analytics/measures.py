@@ -198,13 +198,7 @@ def person_level_sql(preset: Preset, *, start: dt.date, end: dt.date, dialect: D
         else "'none'"
     )
     return f"""
-WITH proven AS (
-    SELECT o.offence_id, o.person_id, o.offence_date, min(x.outcome_date) AS proven_date
-    FROM offences o JOIN outcomes x ON x.offence_id = o.offence_id
-    WHERE x.outcome IN ({_in_list(preset.proof_outcomes)})
-    GROUP BY o.offence_id, o.person_id, o.offence_date
-),
-candidates AS (
+WITH candidates AS (
     {custody}
     SELECT o.person_id, x.outcome_date AS index_date,
            CASE x.outcome {disposal_case} END AS index_disposal,
@@ -230,6 +224,13 @@ cohort AS (
     LEFT JOIN people p ON p.person_id = k.person_id
     LEFT JOIN offences io ON io.offence_id = k.index_offence_id
     WHERE k.rn = 1
+),
+proven AS (
+    -- Only the cohort's offences are ever looked at (previous, reoffending), so only theirs are read.
+    SELECT o.offence_id, o.person_id, o.offence_date, min(x.outcome_date) AS proven_date
+    FROM offences o JOIN outcomes x ON x.offence_id = o.offence_id
+    WHERE x.outcome IN ({_in_list(preset.proof_outcomes)}) AND o.person_id IN (SELECT person_id FROM cohort)
+    GROUP BY o.offence_id, o.person_id, o.offence_date
 ),
 previous AS (
     SELECT k.person_id, count(pr.offence_id) AS n
