@@ -74,3 +74,21 @@ def test_an_unreadable_date_in_a_file_is_refused_by_both_engines(tmp_path: Path,
             "--engine",
             engine,
         )
+
+
+def test_a_database_file_loaded_earlier_keeps_its_schemes(tmp_path: Path) -> None:
+    from pathways.analytics.engines import DuckDBEngine
+    from pathways.analytics.measures import PRESETS
+
+    h = History()
+    index_on(h, h.person("a"), D(2023, 2, 1))
+    index_on(h, h.person("b"), D(2023, 2, 1))
+    write_folder(tmp_path, h)
+    (tmp_path / "schemes.csv").write_text("person_id,scheme\na,IOM\n")
+    database = str(tmp_path / "partnership.duckdb")
+    first = DuckDBEngine(database)
+    first.load_folder(tmp_path)
+    first.close()
+    reopened = DuckDBEngine(database)
+    result = reopened.reoffending(PRESETS["moj"], start=D(2023, 1, 1), end=D(2023, 3, 31), by=["scheme"])
+    assert {group: f.cohort for group, f in result.breakdowns["scheme"]} == {"IOM": 1, "none": 1}
