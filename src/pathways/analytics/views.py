@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from pathways.access.decorators import requires
 from pathways.access.policies import can_analyse_performance
-from pathways.analytics import charts
+from pathways.analytics import charts, quality
 from pathways.analytics.forms import CohortQueryForm
 from pathways.analytics.measures import BREAKDOWNS, PRESETS, Preset
 from pathways.analytics.selectors import (
@@ -176,7 +176,33 @@ def cohort_people(request: HttpRequest) -> HttpResponse:
 
 @analysts_only
 def data_quality(request: HttpRequest) -> HttpResponse:
-    return render(request, "analytics/data_quality.html", {})
+    found = quality.data_quality(request.user)
+    timed = [f for f in found.feeds if f.lateness and f.lateness.records]
+    chart = (
+        charts.bar_chart(
+            f"Days from the event to its arrival, records that arrived in the last {found.window_days} days",
+            [f.label for f in timed],
+            [f.lateness.median_days for f in timed if f.lateness],
+        )
+        if timed
+        else ""
+    )
+    return render(
+        request,
+        "analytics/data_quality.html",
+        {
+            "quality": found,
+            "effect": found.effect,
+            "chart": chart,
+            "timed": timed,
+            "people_feeds": found.of_kind("people"),
+            "offence_feeds": found.of_kind("offences"),
+            "outcome_feeds": found.of_kind("outcomes"),
+            "custody_feeds": found.of_kind("custody"),
+            "duplicate_rules": quality.DUPLICATE_RULES,
+            "extract": found.extract,
+        },
+    )
 
 
 @analysts_only
