@@ -101,7 +101,7 @@ class Feed:
     all_time: Files
     lateness: Lateness | None
     completeness: list[Completeness] = field(default_factory=list)
-    duplicates: int | None = None  # records that look like another record (see `duplicates_rule`)
+    duplicates: int | None = None  # records that look like another record (see DUPLICATE_RULES)
     awaiting_outcome: int | None = None  # offences over AWAITING_DAYS old with no final outcome
 
     @property

@@ -13,8 +13,8 @@ event they record, a few files were rejected and sent again corrected, one partn
 sending, and some fields are missing or recorded twice, as in any partnership's data.
 
 Everything is drawn from seeded generators, so a seed always gives the same partnership: the
-population from one, and how it arrived from a second, so that the arrivals leave the people and
-their offending exactly as they were.
+population from one, and how it arrived (with its gaps) from a second, so that drawing the
+arrivals changes nothing of who offends, when and how.
 """
 
 from __future__ import annotations
