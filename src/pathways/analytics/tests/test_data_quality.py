@@ -321,3 +321,11 @@ def test_nine_in_ten_records_arrive_within_the_90th_percentile_and_half_within_t
 def test_rows_with_problems_count_each_data_row_once_and_leave_the_header_to_the_file():
     errors = [{"row": 1, "column": "x"}, {"row": 3, "column": "a"}, {"row": 3, "column": "b"}, {"row": 7, "column": ""}]
     assert rows_with_problems(errors) == 2
+
+
+def test_with_nothing_shared_the_page_says_so(analyst):
+    found = data_quality(analyst, now=NOW)
+    assert (found.feeds, found.effect) == ([], None)
+    page = signed_in_client(analyst).get("/performance/data-quality/").content.decode()
+    assert "No partner shares any records with your agency for performance analysis." in page
+    assert "No cohort has completed its follow-up yet" in page

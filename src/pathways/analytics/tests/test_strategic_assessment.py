@@ -237,3 +237,9 @@ def test_the_previous_offender_share_is_a_proportion_and_matches_a_brute_force_c
         assert share.by_previous_offenders == sum(proven_before(o["person_id"], o["offence_date"]) for o in group)
         assert 0 <= share.share <= 1
     assert overall.share is None if not in_period else 0 <= overall.share <= 1
+
+
+def test_with_nothing_shared_the_page_says_so(analyst):
+    response = signed_in_client(analyst).get("/performance/strategic-assessment/")
+    assert response.status_code == 200
+    assert "No offence you may analyse was committed in this period." in response.content.decode()
