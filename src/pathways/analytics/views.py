@@ -180,7 +180,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
     timed = [f for f in found.feeds if f.lateness and f.lateness.records]
     chart = (
         charts.bar_chart(
-            f"Days from the event to its arrival, records that arrived in the last {found.window_days} days",
+            f"Median days from the event to its arrival, records that arrived in the last {found.window_days} days",
             [f.label for f in timed],
             [f.lateness.median_days for f in timed if f.lateness],
         )
