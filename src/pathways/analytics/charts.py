@@ -80,8 +80,7 @@ def line_chart(
                 linewidth=2,
             )
         axes.set_xticks(range(len(x_labels)), x_labels, rotation=30, ha="right")
-        if percent:
-            axes.set_ylim(bottom=0)
+        axes.set_ylim(bottom=0)  # rates and counts alike: an axis from zero does not exaggerate a change
         _style(axes, percent=percent)
         axes.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         data = _render(figure, kind, title)

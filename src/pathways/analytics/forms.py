@@ -10,9 +10,19 @@ from django import forms
 from pathways.analytics.measures import BREAKDOWNS, PRESETS
 
 EARLIEST = dt.date(1990, 1, 1)
+NOT_A_DATE = "is not a date in the form YYYY-MM-DD"
 
 
-class CohortQueryForm(forms.Form):
+class QueryForm(forms.Form):
+    """A page's query, read from the address; a bad one is answered with its first problem."""
+
+    def first_error(self) -> str:
+        for field, errors in self.errors.items():
+            return f"{field}: {errors[0]}" if field != "__all__" else errors[0]
+        return ""
+
+
+class CohortQueryForm(QueryForm):
     """preset, start, end, by, and any number of `in=breakdown:group` filters."""
 
     preset = forms.ChoiceField(choices=[(name, name) for name in PRESETS], initial="moj")
@@ -41,7 +51,23 @@ class CohortQueryForm(forms.Form):
         cleaned["within"] = within
         return cleaned
 
-    def first_error(self) -> str:
-        for field, errors in self.errors.items():
-            return f"{field}: {errors[0]}" if field != "__all__" else errors[0]
-        return ""
+
+class PeriodQueryForm(QueryForm):
+    """An optional period, `start` and `end` (YYYY-MM-DD, inclusive): both or neither."""
+
+    start = forms.DateField(input_formats=["%Y-%m-%d"], required=False, error_messages={"invalid": NOT_A_DATE})
+    end = forms.DateField(input_formats=["%Y-%m-%d"], required=False, error_messages={"invalid": NOT_A_DATE})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if self.errors:
+            return cleaned
+        if (start is None) != (end is None):
+            raise forms.ValidationError("Give both a start and an end date (YYYY-MM-DD), or neither")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError("The period must end on or after the day it starts")
+            if start < EARLIEST or (end - start).days > 3 * 366:
+                raise forms.ValidationError("Choose a period of at most three years, from 1990 on")
+        return cleaned

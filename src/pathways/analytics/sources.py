@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 
 from pathways.access.models import AuditEvent
 from pathways.access.policies import Purpose, sharing_view
@@ -62,10 +62,11 @@ def _consented_people(purpose: str) -> set[Any]:
     return {pid for pid, status in latest.items() if status == Consent.Status.GIVEN}
 
 
-def _shared_filter(
+def shared_filter(
     user: User | None, category: str, purpose: str, *, person_field: str = "person_id"
 ) -> tuple[Q, list[Any]]:
-    """Rows (by recording agency) of a category this user may analyse, and the agencies they come from."""
+    """Rows (by recording agency) of a category this user may analyse, and the agencies they come from.
+    `person_field` names the person the consent rule looks at (outcomes carry none of their own)."""
     if user is None:
         return Q(), list(Agency.objects.values_list("pk", flat=True))
     view = sharing_view(user, purpose)
@@ -77,6 +78,34 @@ def _shared_filter(
     if with_consent:
         condition |= Q(agency_id__in=with_consent, **{f"{person_field}__in": _consented_people(purpose)})
     return condition, plain + with_consent
+
+
+@dataclass
+class SharedRecords:
+    """The offences, outcomes and custody periods a user may analyse for a purpose, and the
+    agencies (ids) whose offending history and whose outcomes they come from. Every analysis of
+    the service's records starts here, so that no page can count what another leaves out."""
+
+    offences: QuerySet[Offence]
+    outcomes: QuerySet[OffenceOutcome]
+    custody: QuerySet[CustodyPeriod]
+    offence_agencies: list[Any]
+    outcome_agencies: list[Any]
+
+
+def shared_records(user: User | None, purpose: str = Purpose.PERFORMANCE_ANALYSIS) -> SharedRecords:
+    offences_q, offence_agencies = shared_filter(user, Category.OFFENDING_HISTORY, purpose)
+    outcomes_q, outcome_agencies = shared_filter(user, Category.OUTCOMES, purpose)
+    # Outcomes carry no person of their own: the consent rule looks at the offender's.
+    outcome_rows_q, _ = shared_filter(user, Category.OUTCOMES, purpose, person_field="offence__person_id")
+    offences = Offence.objects.filter(offences_q)
+    return SharedRecords(
+        offences=offences,
+        outcomes=OffenceOutcome.objects.filter(outcome_rows_q, offence__in=offences.values("pk")),
+        custody=CustodyPeriod.objects.filter(outcomes_q, offence__in=offences.values("pk")),
+        offence_agencies=offence_agencies,
+        outcome_agencies=outcome_agencies,
+    )
 
 
 def _frame(rows: Any, name: str) -> pd.DataFrame:
@@ -93,16 +122,12 @@ def _frame(rows: Any, name: str) -> pd.DataFrame:
 def service_extract(user: User | None, *, purpose: str = Purpose.PERFORMANCE_ANALYSIS, via: str = "web") -> Extract:
     """The service's records this user may analyse for the purpose; `user=None` is the operator
     running `pathways reoffending` on the server, who sees the whole database. Audited."""
-    offences_q, offence_agencies = _shared_filter(user, Category.OFFENDING_HISTORY, purpose)
-    outcomes_q, outcome_agencies = _shared_filter(user, Category.OUTCOMES, purpose)
-    # Outcomes carry no person of their own: the consent rule looks at the offender's.
-    outcome_rows_q, _ = _shared_filter(user, Category.OUTCOMES, purpose, person_field="offence__person_id")
-    offences = Offence.objects.filter(offences_q)
+    shared = shared_records(user, purpose)
+    offence_agencies, outcome_agencies = shared.offence_agencies, shared.outcome_agencies
+    offences, outcomes = shared.offences, shared.outcomes
     offence_rows = offences.values_list("pk", "person_id", "offence_date", "offence_code", "offence_group")
-    outcomes = OffenceOutcome.objects.filter(outcome_rows_q, offence__in=offences.values("pk"))
     outcome_rows = outcomes.values_list("offence_id", "outcome_date", "outcome")
-    custody = CustodyPeriod.objects.filter(outcomes_q, offence__in=offences.values("pk"))
-    custody_rows = custody.values_list("person_id", "offence_id", "sentence_date", "release_date")
+    custody_rows = shared.custody.values_list("person_id", "offence_id", "sentence_date", "release_date")
 
     frames = {
         "offences": _frame(offence_rows.iterator(chunk_size=CHUNK), "offences"),

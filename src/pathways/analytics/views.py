@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET
 
 from pathways.access.decorators import requires
 from pathways.access.policies import can_analyse_performance
-from pathways.analytics import charts
-from pathways.analytics.forms import CohortQueryForm
+from pathways.analytics import charts, quality, strategic
+from pathways.analytics.forms import CohortQueryForm, PeriodQueryForm
 from pathways.analytics.measures import BREAKDOWNS, PRESETS, Preset
 from pathways.analytics.report import NoCompleteCohort, PanelReport, audit_report, panel_report
 from pathways.analytics.report_pdf import render_pdf
@@ -179,12 +179,70 @@ def cohort_people(request: HttpRequest) -> HttpResponse:
 
 @analysts_only
 def data_quality(request: HttpRequest) -> HttpResponse:
-    return render(request, "analytics/data_quality.html", {})
+    found = quality.data_quality(request.user)
+    timed = [f for f in found.feeds if f.lateness and f.lateness.records]
+    chart = (
+        charts.bar_chart(
+            f"Median days from the event to its arrival, records that arrived in the last {found.window_days} days",
+            [f.label for f in timed],
+            [f.lateness.median_days for f in timed if f.lateness],
+        )
+        if timed
+        else ""
+    )
+    return render(
+        request,
+        "analytics/data_quality.html",
+        {
+            "quality": found,
+            "effect": found.effect,
+            "chart": chart,
+            "timed": timed,
+            "people_feeds": found.of_kind("people"),
+            "offence_feeds": found.of_kind("offences"),
+            "outcome_feeds": found.of_kind("outcomes"),
+            "custody_feeds": found.of_kind("custody"),
+            "duplicate_rules": quality.DUPLICATE_RULES,
+            "extract": found.extract,
+        },
+    )
 
 
 @analysts_only
 def strategic_assessment(request: HttpRequest) -> HttpResponse:
-    return render(request, "analytics/strategic_assessment.html", {})
+    form = PeriodQueryForm(request.GET)
+    if not form.is_valid():
+        return HttpResponseBadRequest(f"This assessment cannot be shown: {form.first_error()}")
+    found = strategic.strategic_assessment(request.user, form.cleaned_data["start"], form.cleaned_data["end"])
+    drawn = {}
+    if found.offences:
+        drawn = {
+            "previous_chart": charts.bar_chart(
+                "Share of offences committed by people with previous proven offences, by offence group",
+                [s.label for s in found.previous_by_group],
+                [s.share for s in found.previous_by_group],
+                percent=True,
+            ),
+            "group_chart": charts.bar_chart(
+                "Offences by offence group", [g.label for g in found.by_group], [g.count for g in found.by_group]
+            ),
+            "area_chart": charts.bar_chart(
+                "Offences in the areas with most crime",
+                [a.label for a in found.top_areas],
+                [a.count for a in found.top_areas],
+            ),
+            "month_chart": charts.line_chart(
+                "Offences by month",
+                [m.label for m in found.by_month],
+                [("Offences", [m.count for m in found.by_month])],
+                percent=False,
+            ),
+        }
+    return render(
+        request,
+        "analytics/strategic_assessment.html",
+        {"assessment": found, "extract": found.extract, **drawn},
+    )
 
 
 def _chosen_report(request: HttpRequest) -> PanelReport | HttpResponse:

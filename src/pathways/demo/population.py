@@ -7,15 +7,25 @@ committing a large share of offences, a realistic offence mix, escalation from c
 resolutions and cautions to court and custody as previous offences mount, custody with
 automatic release at the halfway point, victims, and repeat victimisation.
 
-Everything is drawn from one seeded generator, so a seed always gives the same partnership.
+So is the way the records arrived: each partner's files came nightly or weekly since Pathways went
+live (with the history before that in one first load), records reached a file days after the
+event they record, a few files were rejected and sent again corrected, one partner has stopped
+sending, and some fields are missing or recorded twice, as in any partnership's data.
+
+Everything is drawn from seeded generators, so a seed always gives the same partnership: the
+population from one, and how it arrived (with its gaps) from a second, so that drawing the
+arrivals changes nothing of who offends, when and how.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from faker.providers.person.en_GB import Provider as _Names
@@ -122,8 +132,70 @@ OFFENCE_WEIGHTS = {
     "195": 2.5,
     "805": 1.5,
 }
+_SUPERVISED = {"conviction_custody", "conviction_suspended", "conviction_community"}
 _YOUTH_FAVOURS = {"58A", "58C", "46", "49", "9A", "105A", "44", "34B"}
 _PROLIFIC_FAVOURS = {"46", "28E", "30C", "45", "48", "49", "92E", "92A", "195"}
+
+
+# How each partner's files reach Pathways: nightly extracts from the police and probation case
+# systems, weekly people files from probation and the youth offending service.
+# feed: (agency key, kind, a file every N days, local time it loads)
+DEMO_FEEDS: dict[str, tuple[str, str, int, dt.time]] = {
+    "police-people": ("police", "people", 1, dt.time(1, 0)),
+    "police-offences": ("police", "offences", 1, dt.time(1, 30)),
+    "police-outcomes": ("police", "outcomes", 1, dt.time(2, 0)),
+    "probation-custody": ("probation", "custody", 1, dt.time(2, 30)),
+    "probation-people": ("probation", "people", 7, dt.time(7, 0)),
+    "yos-people": ("yos", "people", 7, dt.time(16, 0)),
+}
+GO_LIVE_DAYS = 730  # Pathways went live two years before the demo's today, loading each feed's history
+LATE_FEED, LATE_FEED_SILENT_DAYS = "yos-people", 52  # the youth offending service has stopped sending
+REJECTED_FILE_P = 0.03  # files rejected first, then sent again corrected three hours later
+PROBLEMS = {
+    "people": [
+        ("date_of_birth", "'31/02/1999' is not a date in the form YYYY-MM-DD"),
+        ("postcode", "'WX99' is not a UK postcode"),
+        ("sex", "'male' is not one of M, F, U"),
+        ("surname", "is empty but is required"),
+    ],
+    "offences": [
+        ("offence_code", "'8X1' is not a Home Office offence code like 105A or 8N"),
+        ("offence_group", "is empty but is required"),
+        ("person_id", "no person has been imported with this reference; import the people file first"),
+    ],
+    "outcomes": [
+        ("outcome", "'23' is not a Home Office crime outcome 1–22 or a court result"),
+        ("offence_id", "no offence has been imported with this reference; import the offences file first"),
+    ],
+    "custody": [("release_date", "the release date is before the sentence date")],
+}
+# Shares of records with a field missing, or recorded twice.
+AREA_MISSING_P, COORDINATES_MISSING_P, SEX_UNKNOWN_P, POSTCODE_MISSING_P = 0.015, 0.03, 0.012, 0.02
+DUPLICATE_OFFENCE_P, SECOND_REFERENCE_P = 0.004, 0.004
+OUTCOME_LOST_P = 0.03  # outcomes that never reach the police's outcomes feed
+
+
+class FeedSchedule:
+    """The files of one feed that loaded: the history at go-live, then one every few days. A
+    record ready to send goes in the next file; `rows` counts each file's records."""
+
+    def __init__(self, key: str, times: list[dt.datetime], rejected: list[tuple[dt.datetime, int]]) -> None:
+        self.key = key
+        self.agency, self.kind = DEMO_FEEDS[key][:2]
+        self.times = times
+        self.rejected = rejected  # (when a file was rejected, the index of its corrected file)
+        self.rows = [0] * len(times)
+
+    def arrive(self, ready: dt.datetime, *, hold: bool = True) -> dt.datetime | None:
+        """When a record ready at `ready` arrived. A record ready after the latest file goes in
+        that file when `hold` (the demo's 'now' falls between two files), else it has not arrived."""
+        i = bisect.bisect_left(self.times, ready)
+        if i == len(self.times):
+            if not hold:
+                return None
+            i -= 1
+        self.rows[i] += 1
+        return self.times[i]
 
 
 def _age_crime_curve() -> np.ndarray:
@@ -161,10 +233,23 @@ def pnc_check_letter(year2: int, serial: int) -> str:
 class PopulationBuilder:
     """Draws the population in chunks so that a million people never sit in memory at once."""
 
-    def __init__(self, *, people: int, seed: int, today: dt.date, agencies: dict[str, uuid.UUID]) -> None:
+    def __init__(
+        self,
+        *,
+        people: int,
+        seed: int,
+        today: dt.date,
+        agencies: dict[str, uuid.UUID],
+        now: dt.datetime | None = None,
+        tz: dt.tzinfo | None = None,
+    ) -> None:
         self.n = people
         self.rng = np.random.default_rng(seed)
+        # How records arrived is drawn from its own generator, leaving the population as it was.
+        self.arrivals = np.random.default_rng([seed, 1])
         self.today = today
+        self.tz = tz or ZoneInfo("Europe/London")
+        self.feeds = self._schedules(now or dt.datetime.combine(today, dt.time(23, 59), self.tz))
         self.window_start = today.replace(year=today.year - 10)
         self.agencies = agencies
         self.curve = _age_crime_curve()
@@ -191,9 +276,92 @@ class PopulationBuilder:
         self.district_p_all = np.ones(len(dw)) / len(dw)
         self.pnc_serial = 0
         self.offence_serial = 0
+        self.twin_serial = 0
+        self.outcome_ready = self._ready(today, 0)  # when the latest outcome drawn was ready to send
 
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(bytes=self.rng.bytes(16), version=4)
+
+    def arrival_uuid(self) -> uuid.UUID:
+        return uuid.UUID(bytes=self.arrivals.bytes(16), version=4)
+
+    def _schedules(self, now: dt.datetime) -> dict[str, FeedSchedule]:
+        """Every feed's files, from go-live to the demo's today. Files due after `now` (a build
+        just after midnight) have not come yet."""
+        go_live = self.today - dt.timedelta(days=GO_LIVE_DAYS)
+        first_load = dt.datetime.combine(go_live, dt.time(10, 0), self.tz)
+        schedules = {}
+        for key, (_, _, every, at) in DEMO_FEEDS.items():
+            last_day = self.today - dt.timedelta(days=LATE_FEED_SILENT_DAYS if key == LATE_FEED else 0)
+            times, rejected = [first_load], []
+            day = go_live + dt.timedelta(days=every)
+            while day <= last_day:
+                when = dt.datetime.combine(day, at, self.tz)
+                if self.arrivals.random() < REJECTED_FILE_P:
+                    rejected.append((when, len(times)))
+                    when += dt.timedelta(hours=3)
+                if when <= now:
+                    times.append(when)
+                day += dt.timedelta(days=every)
+            schedules[key] = FeedSchedule(key, times, [(w, i) for w, i in rejected if i < len(times)])
+        return schedules
+
+    def _ready(self, day: dt.date, lag_days: int) -> dt.datetime:
+        """When a record of an event on `day` was ready to send: recorded `lag_days` later, in the day."""
+        return dt.datetime.combine(day + dt.timedelta(days=lag_days), dt.time(17, 0), self.tz)
+
+    def _offence_lag(self) -> int:
+        """Most crimes are recorded the day they happen or soon after; some are reported weeks or
+        months later."""
+        draw = self.arrivals.random()
+        if draw < 0.55:
+            return 0
+        if draw < 0.85:
+            return int(self.arrivals.integers(1, 4))
+        if draw < 0.97:
+            return int(self.arrivals.integers(4, 31))
+        return int(self.arrivals.integers(31, 366))
+
+    def import_batches(self) -> list[dict]:
+        """An ImportBatch row for every file that carried records (a nightly file with nothing new
+        is not sent), and for each file rejected before its corrected copy loaded."""
+        rows = []
+        for feed in self.feeds.values():
+            agency = self.agencies[feed.agency]
+            for i, when in enumerate(feed.times):
+                if feed.rows[i]:
+                    rows.append(self._batch(feed, agency, when, feed.rows[i], []))
+            for when, i in feed.rejected:
+                if feed.rows[i]:
+                    count = int(self.arrivals.integers(1, 5))
+                    lines = sorted({int(r) for r in self.arrivals.integers(2, feed.rows[i] + 2, count)})
+                    problems = PROBLEMS[feed.kind]
+                    errors = []
+                    for line in lines:
+                        column, reason = problems[int(self.arrivals.integers(len(problems)))]
+                        errors.append({"row": line, "column": column, "reason": reason})
+                    rows.append(self._batch(feed, agency, when, feed.rows[i], errors))
+        return rows
+
+    def _batch(self, feed: FeedSchedule, agency: uuid.UUID, when: dt.datetime, rows: int, errors: list[dict]) -> dict:
+        filename = f"{feed.key}-{when.date().isoformat()}.csv"
+        return {
+            "id": self.arrival_uuid(),
+            "agency_id": agency,
+            "kind": feed.kind,
+            "filename": filename,
+            "sha256": self.arrivals.bytes(32).hex(),
+            "uploaded_by_id": None,
+            "via": "api",
+            "status": "rejected" if errors else "imported",
+            "rows": rows,
+            "created_count": 0 if errors else rows,
+            "updated_count": 0,
+            "unchanged_count": 0,
+            "errors": json.dumps([{"file": filename, **e} for e in errors]),
+            "created_at": when,
+            "updated_at": when,
+        }
 
     def chunks(self, size: int = 20000) -> Iterator[Tables]:
         """The population in chunks; victims of a chunk's offences are drawn from its own people,
@@ -240,7 +408,7 @@ class PopulationBuilder:
                     "given_name": given,
                     "surname": surname,
                     "date_of_birth": dobs[i],
-                    "sex": "M" if male[i] else "F",
+                    "sex": "U" if self.arrivals.random() < SEX_UNKNOWN_P else ("M" if male[i] else "F"),
                     "ethnicity": self.ethnicities[ethnicity_idx[i]],
                 }
             )
@@ -260,19 +428,20 @@ class PopulationBuilder:
             )
             t.agency_records.append(self._holds(pid, "police"))
             d_code, _, town, _ = self.districts[district_idx[i]]
-            t.addresses.append(
-                {
-                    "id": self.uuid(),
-                    "person_id": pid,
-                    "agency_id": agency["police"],
-                    "address_1": f"{rng.integers(1, 180)} {STREETS[rng.integers(len(STREETS))]}",
-                    "address_2": "",
-                    "town": town,
-                    "postcode": f"{d_code} {rng.integers(1, 10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}",
-                    "area": d_code,
-                    "is_current": True,
-                }
-            )
+            address = {
+                "id": self.uuid(),
+                "person_id": pid,
+                "agency_id": agency["police"],
+                "address_1": f"{rng.integers(1, 180)} {STREETS[rng.integers(len(STREETS))]}",
+                "address_2": "",
+                "town": town,
+                "postcode": f"{d_code} {rng.integers(1, 10)}{chr(65 + rng.integers(26))}{chr(65 + rng.integers(26))}",
+                "area": d_code,
+                "is_current": True,
+            }
+            if self.arrivals.random() < POSTCODE_MISSING_P:
+                address.update(postcode="", area="")
+            t.addresses.append(address)
             if rng.random() < 0.07:
                 t.agency_records.append(self._holds(pid, "housing"))
             if rng.random() < 0.03:
@@ -294,7 +463,22 @@ class PopulationBuilder:
                     dobs,
                     victim_p,
                 )
+        self._people_arrive(t)
         return t
+
+    def _people_arrive(self, t: Tables) -> None:
+        """The police sent each person with the first offence they committed or suffered; anyone
+        else was in the history loaded at go-live."""
+        ready = {o["id"]: o["_ready"] for o in t.offences}
+        first: dict[uuid.UUID, dt.datetime] = {}
+        for person, when in [(o["person_id"], o["_ready"]) for o in t.offences] + [
+            (v["person_id"], ready[v["offence_id"]]) for v in t.victims
+        ]:
+            if person not in first or when < first[person]:
+                first[person] = when
+        police = self.feeds["police-people"]
+        for person in t.people:
+            police.arrive(first.get(person["id"], police.times[0]))
 
     def _name(self, pid: uuid.UUID, given: str, surname: str, *, alias: bool) -> dict:
         return {
@@ -377,6 +561,8 @@ class PopulationBuilder:
         prolific = k >= 8
         proven = 0
         youth_ref = probation_ref = False
+        youth_ready: dt.datetime | None = None
+        probation_ready: dt.datetime | None = None
         group_counts: dict[str, int] = {}
         in_custody_until: dt.date | None = None
         for when in dates:
@@ -407,17 +593,21 @@ class PopulationBuilder:
                     "longitude": round(lon + rng.normal(0, 0.015), 5),
                 }
             )
+            ready = self._arrive(t.offences[-1], "police-offences", self._ready(when, self._offence_lag()))
+            self._untidy(t, t.offences[-1])
             if kind.has_victim:
                 self._victims(t, oid, pid, when, people_ids, dobs, victim_p)
             if age < 18:
                 youth_ref = True
-            result = self._outcomes(t, oid, when, kind, proven, age)
+                youth_ready = youth_ready or ready
+            result = self._outcomes(t, oid, when, kind, proven, age, ready)
             if result in {"2", "3"} or (result or "").startswith("conviction_"):
                 proven += 1
-            if result in {"conviction_custody", "conviction_suspended", "conviction_community"}:
+            if result in _SUPERVISED:
                 probation_ref = True
+                probation_ready = probation_ready or self.outcome_ready
             if result == "conviction_custody":
-                in_custody_until = self._custody(t, pid, oid, kind, proven)
+                in_custody_until = self._custody(t, pid, oid, kind, proven, ready)
         if youth_ref:
             t.identifiers.append(
                 {
@@ -429,6 +619,8 @@ class PopulationBuilder:
                 }
             )
             t.agency_records.append(self._holds(pid, "yos"))
+            if youth_ready:
+                self.feeds["yos-people"].arrive(youth_ready, hold=False)
         if probation_ref:
             t.identifiers.append(
                 {
@@ -440,6 +632,19 @@ class PopulationBuilder:
                 }
             )
             t.agency_records.append(self._holds(pid, "probation"))
+            if probation_ready:
+                self.feeds["probation-people"].arrive(probation_ready, hold=False)
+        if self.arrivals.random() < SECOND_REFERENCE_P:
+            # Held twice by the police: a second reference for the same person (found through the PNC ID).
+            t.identifiers.append(
+                {
+                    "id": self.arrival_uuid(),
+                    "person_id": pid,
+                    "kind": "agency_ref",
+                    "agency_id": agency["police"],
+                    "value": f"WPX{number:07d}",
+                }
+            )
         if group_counts.get("violence", 0) >= 2:
             t.markers.append(self._marker(pid, "violence", "Two or more violent offences recorded", dob))
         if group_counts.get("weapons", 0) >= 1:
@@ -471,7 +676,14 @@ class PopulationBuilder:
                 break
 
     def _outcomes(
-        self, t: Tables, oid: uuid.UUID, when: dt.date, kind: OffenceType, proven: int, age: float
+        self,
+        t: Tables,
+        oid: uuid.UUID,
+        when: dt.date,
+        kind: OffenceType,
+        proven: int,
+        age: float,
+        offence_ready: dt.datetime,
     ) -> str | None:
         """Record the outcome route for one offence; return the final outcome, if decided yet."""
         rng, police = self.rng, self.agencies["police"]
@@ -480,15 +692,17 @@ class PopulationBuilder:
             on = when + dt.timedelta(days=days)
             if on >= self.today:
                 return False  # still pending
-            t.outcomes.append(
-                {
-                    "id": self.uuid(),
-                    "offence_id": oid,
-                    "agency_id": police,
-                    "outcome_date": on,
-                    "outcome": outcome,
-                }
-            )
+            row = {"id": self.uuid(), "offence_id": oid, "agency_id": police, "outcome_date": on, "outcome": outcome}
+            # The police record their own outcomes within days; court results reach them in weeks.
+            # A few outcomes never reach Pathways (never a sentence probation supervises: its own
+            # records follow from those).
+            court = outcome.startswith("conviction_") or outcome == "acquittal"
+            lag = int(self.arrivals.integers(3, 29) if court else self.arrivals.integers(0, 4))
+            self.outcome_ready = max(self._ready(on, lag), offence_ready)
+            if outcome not in _SUPERVISED and self.arrivals.random() < OUTCOME_LOST_P:
+                return True  # decided, but the record never arrived
+            self._arrive(row, "police-outcomes", self.outcome_ready)
+            t.outcomes.append(row)
             return True
 
         if rng.random() < 0.22:
@@ -535,7 +749,9 @@ class PopulationBuilder:
         result = str(rng.choice(options, p=np.array(p) / sum(p)))
         return result if add(result, court_lag) else None
 
-    def _custody(self, t: Tables, pid: uuid.UUID, oid: uuid.UUID, kind: OffenceType, proven: int) -> dt.date | None:
+    def _custody(
+        self, t: Tables, pid: uuid.UUID, oid: uuid.UUID, kind: OffenceType, proven: int, offence_ready: dt.datetime
+    ) -> dt.date | None:
         sentence = t.outcomes[-1]["outcome_date"]
         months = float(
             np.clip(
@@ -555,4 +771,33 @@ class PopulationBuilder:
                 "release_date": release if release < self.today else None,
             }
         )
+        lag = int(self.arrivals.integers(1, 15))
+        self._arrive(t.custody[-1], "probation-custody", max(self._ready(sentence, lag), offence_ready))
         return release
+
+    def _arrive(self, row: dict, feed: str, ready: dt.datetime) -> dt.datetime:
+        """Stamp a record with the file of `feed` it arrived in; `_ready` is kept (unwritten) for
+        the records that depend on it."""
+        row["_ready"] = ready
+        row["created_at"] = row["updated_at"] = self.feeds[feed].arrive(ready)
+        return ready
+
+    def _untidy(self, t: Tables, offence: dict) -> None:
+        """Leave out where a few offences happened, and record a few twice (a second crime number
+        for the same crime, which never gets an outcome)."""
+        draw = self.arrivals.random()
+        if draw < AREA_MISSING_P:
+            offence.update(area="", latitude=None, longitude=None)
+        elif draw < AREA_MISSING_P + COORDINATES_MISSING_P:
+            offence.update(latitude=None, longitude=None)
+        if self.arrivals.random() < DUPLICATE_OFFENCE_P:
+            self.twin_serial += 1
+            twin = {
+                **offence,
+                "id": self.arrival_uuid(),
+                "reference": f"WX/{offence['offence_date'].year}/9{self.twin_serial:07d}",
+            }
+            self._arrive(
+                twin, "police-offences", offence["_ready"] + dt.timedelta(days=int(self.arrivals.integers(1, 11)))
+            )
+            t.offences.append(twin)

@@ -21,6 +21,7 @@ from pathways.access.models import AgencyRecord
 from pathways.accounts.models import Agency, ApiToken, Role, User
 from pathways.accounts.services import agency_create, api_token_create, user_create
 from pathways.demo.population import PopulationBuilder, Tables
+from pathways.imports.models import ImportBatch
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
 from pathways.people.models import Address, Person, PersonIdentifier, PersonName, WarningMarker
 
@@ -225,6 +226,8 @@ class _Writer:
 def _sql_value(value: object) -> object:
     if hasattr(value, "hex") and not isinstance(value, (bytes, float)):
         return value.hex  # SQLite stores UUIDs as 32 hex characters
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)  # and times as UTC without a zone, as Django does
     return value
 
 
@@ -251,13 +254,15 @@ def demo_build(
     demo_agreements_create(
         agencies=agencies, by=User.objects.get(username="admin"), today=today or timezone.localdate()
     )
+    writer = _Writer()
     builder = PopulationBuilder(
         people=people,
         seed=seed,
         today=today or timezone.localdate(),
         agencies={k: a.pk for k, a in agencies.items()},
+        now=writer.now,
+        tz=timezone.get_current_timezone(),
     )
-    writer = _Writer()
     sizes: dict[str, int] = {}
     done = 0
     for chunk in builder.chunks():
@@ -268,6 +273,10 @@ def demo_build(
         done += len(chunk.people)
         if progress:
             progress(done, people)
+    # The partner files the records arrived in: how often each feed comes, and how late.
+    batches = builder.import_batches()
+    writer.write(ImportBatch, batches)
+    sizes["import_batches"] = len(batches)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

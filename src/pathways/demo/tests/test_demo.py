@@ -26,7 +26,8 @@ def draw(seed: int, people: int = 600) -> list[tuple]:
     rows = []
     for chunk in builder.chunks(size=250):
         rows += [(p["given_name"], p["surname"], p["date_of_birth"]) for p in chunk.people]
-        rows += [(o["offence_code"], o["offence_date"]) for o in chunk.offences]
+        rows += [(o["offence_code"], o["offence_date"], o["created_at"]) for o in chunk.offences]
+    rows += [(b["kind"], b["created_at"], b["rows"], b["errors"]) for b in builder.import_batches()]
     return rows
 
 
@@ -119,3 +120,25 @@ def test_the_demo_partner_files_match_on_pnc_and_show_every_mistake(demo, tmp_pa
         (5, "sex"),
         (6, "person_id"),
     }
+
+
+@pytest.mark.django_db
+def test_records_arrive_in_the_partners_files_days_after_the_events_they_record(demo):
+    from django.utils import timezone
+
+    from pathways.imports.models import ImportBatch
+
+    loaded = ImportBatch.objects.filter(status="imported")
+    files = set(loaded.filter(kind="offences").values_list("created_at", flat=True))
+    arrivals = list(Offence.objects.values_list("offence_date", "created_at"))
+    assert {arrived for _, arrived in arrivals} <= files, "every offence came in a file that loaded"
+    late = [(timezone.localdate(arrived) - day).days for day, arrived in arrivals]
+    assert min(late) >= 0
+    assert sum(loaded.filter(kind="offences").values_list("rows", flat=True)) == len(arrivals)
+    rejected = ImportBatch.objects.filter(status="rejected")
+    assert rejected.exists() and all(batch.errors for batch in rejected)
+    # The youth offending service has sent nothing for weeks; the police sent last night's file.
+    yos = loaded.filter(agency__code="wessex-yos").latest("created_at")
+    assert (TODAY - timezone.localdate(yos.created_at)).days >= 52
+    police = loaded.filter(agency__code="wessex-police", kind="offences").latest("created_at")
+    assert timezone.localdate(police.created_at) == TODAY
