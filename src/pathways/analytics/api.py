@@ -29,29 +29,25 @@ class ReoffendingQuery(Schema):
     suppress: int = 0
 
 
-class GroupOut(Schema):
+class FiguresOut(Schema):
+    """The measures of one group (or of the whole cohort); all None when suppressed."""
+
+    cohort: int | None
+    reoffenders: int | None
+    rate: float | None
+    rate_ci95: list[float] | None
+    reoffences: int | None
+    per_reoffender: float | None
+    per_offender: float | None
+    mean_days_to_first_reoffence: float | None
+    suppressed: bool = False
+
+
+class GroupOut(FiguresOut):
     group: str
-    cohort: int | None
-    reoffenders: int | None
-    rate: float | None
-    rate_ci95: list[float] | None
-    reoffences: int | None
-    per_reoffender: float | None
-    per_offender: float | None
-    mean_days_to_first_reoffence: float | None
-    suppressed: bool = False
 
 
-class ReoffendingOut(Schema):
-    cohort: int | None
-    reoffenders: int | None
-    rate: float | None
-    rate_ci95: list[float] | None
-    reoffences: int | None
-    per_reoffender: float | None
-    per_offender: float | None
-    mean_days_to_first_reoffence: float | None
-    suppressed: bool = False
+class ReoffendingOut(FiguresOut):
     breakdowns: dict[str, list[GroupOut]]
     definition: dict[str, Any]
 
