@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "pathways.imports",
     "pathways.sharing",
     "pathways.dataprotection",
+    "pathways.resolutions",
     "pathways.analytics",
     "pathways.demo",
     "pathways.web",
