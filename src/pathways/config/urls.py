@@ -10,5 +10,6 @@ urlpatterns = [
     path("sharing/", include("pathways.sharing.urls")),
     path("data-protection/", include("pathways.dataprotection.urls")),
     path("performance/", include("pathways.analytics.urls")),
+    path("resolutions/", include("pathways.resolutions.urls")),
     path("api/v1/", api.urls),
 ]

@@ -536,7 +536,7 @@ def action_add(*, resolution: Resolution, by: User, action: ActionInput) -> Reso
 @transaction.atomic
 def action_finish(*, action: ResolutionAction, by: User, done: bool, on: dt.date, note: str = "") -> ResolutionAction:
     """Mark an agreed action done or not done; the resolution completes when all are finished."""
-    resolution = action.resolution
+    resolution = Resolution.objects.select_for_update().get(pk=action.resolution_id)
     _require_recorder(resolution, by)
     if action.status != ActionStatus.AGREED:
         raise ValidationError({"status": "This action is already finished"})
@@ -571,7 +571,7 @@ def victim_told(
     comment: str = "",
 ) -> ResolutionVictim:
     """The victim has been told the outcome (and, if they said, how satisfied they are)."""
-    resolution = victim.resolution
+    resolution = Resolution.objects.get(pk=victim.resolution_id)
     _require_recorder(resolution, by)
     if not resolution.route or resolution.status in (Status.DRAFT, Status.AWAITING_REVIEW):
         raise ValidationError({"on": "Tell the victim once the outcome is decided"})
