@@ -26,6 +26,9 @@ from pathways.offending.models import Offence
 from pathways.people.models import Person
 from pathways.sharing.models import Agreement, BreakGlassAccess, Consent, Restriction
 from pathways.sharing.reference import LawfulBasis
+from pathways.resolutions.models import Resolution, ResolutionAction
+from pathways.resolutions.services import ActionInput, resolution_decide
+from pathways.resolutions.testing import create_resolution, due
 from pathways.testing import signed_in_client
 
 PUBLIC = {"web:sign-in", "web:sign-in-code", "web:sign-in-set-up", "web:sign-out", "web:health"}
@@ -66,7 +69,20 @@ ANALYSTS = {
     "analytics:panel-report",
     "analytics:panel-report-pdf",
 }
-CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS
+# Out-of-court resolutions: officers and supervisors; one resolution is found only by its own agency.
+RESOLUTION_RECORDERS = {"resolutions:list", "resolutions:new"}
+RESOLUTION = {
+    "resolutions:detail",
+    "resolutions:decide",
+    "resolutions:action-new",
+    "resolutions:action-finish",
+    "resolutions:victim-told",
+    "resolutions:review",
+}
+RESOLUTION_SUPERVISORS = {"resolutions:review-queue"}
+RESOLUTION_RULE_KEEPERS = {"resolutions:rules", "resolutions:rules-version", "resolutions:rules-edit"}
+RESOLUTIONS = RESOLUTION_RECORDERS | RESOLUTION | RESOLUTION_SUPERVISORS | RESOLUTION_RULE_KEEPERS
+CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS | RESOLUTIONS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -111,7 +127,21 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
     hold = LegalHold.objects.create(
         person=known_offender, reason="Civil claim", placed_by=police_admin, placed_at=timezone.now()
     )
+    resolution = create_resolution(officer=officer, person=known_offender)
+    resolution_decide(
+        resolution=resolution,
+        by=officer,
+        route=resolution.recommended_route,
+        actions=[ActionInput(kind="apology_letter", description="Letter", owner="PC", due_on=due())]
+        if resolution.recommended_route in ("street_cr", "level_1", "level_2", "level_3")
+        else [],
+    )
     ids = {
+        "resolution_id": resolution.pk,
+        "action_id": uuid.uuid4() if not resolution.actions.exists() else resolution.actions.first().pk,
+        "victim_id": resolution.victims.first().pk,
+        "version": resolution.rule_set.version,
+        "section": "gravity",
         "person_id": known_offender.pk,
         "agreement_id": agreement.pk,
         "access_id": access.pk,
@@ -128,12 +158,26 @@ def url_for(name: str, pattern: URLPattern, ids: dict[str, Any]) -> str:
 
 
 def snapshot() -> dict[str, int]:
-    models = [Person, Offence, AgencyRecord, Agreement, Consent, Restriction, BreakGlassAccess, LegalHold, ImportBatch]
+    models = [
+        Person,
+        Offence,
+        AgencyRecord,
+        Agreement,
+        Consent,
+        Restriction,
+        BreakGlassAccess,
+        LegalHold,
+        ImportBatch,
+        Resolution,
+        ResolutionAction,
+    ]
     return {m.__name__: m.objects.count() for m in models}
 
 
 def test_signed_out_visitors_reach_no_page_and_leave_nothing_behind(world):
     client, before = Client(), snapshot()
+    seen = AuditEvent.objects.filter(action__in=["read", "search", "export", "create", "update"])
+    already = set(seen.values_list("pk", flat=True))  # the world's own set-up
     for name, pattern in page_routes().items():
         if name in PUBLIC:
             continue
@@ -144,7 +188,7 @@ def test_signed_out_visitors_reach_no_page_and_leave_nothing_behind(world):
                 assert response["Location"].startswith("/sign-in/"), name
             assert world["person"].surname not in response.content.decode(), name
     assert snapshot() == before
-    assert not AuditEvent.objects.filter(action__in=["read", "search", "export", "create", "update"]).exists()
+    assert not seen.exclude(pk__in=already).exists()
 
 
 def test_the_wrong_role_is_refused_every_data_protection_import_and_analysis_page(world, officer):
@@ -157,6 +201,41 @@ def test_the_wrong_role_is_refused_every_data_protection_import_and_analysis_pag
             assert response.status_code == 403, (name, response.status_code)
             assert world["person"].surname not in response.content.decode(), name
     assert snapshot() == before
+
+
+def test_only_officers_and_supervisors_reach_the_resolution_pages(world, probation_caseworker, officer):
+    client, before = signed_in_client(probation_caseworker), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in RESOLUTIONS:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"route": "nfa", "decision": "approve"})):
+            assert response.status_code == 403, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    # An officer is not a supervisor, nor a keeper of the rules.
+    as_officer = signed_in_client(officer)
+    for name, pattern in page_routes().items():
+        if name in RESOLUTION_SUPERVISORS | RESOLUTION_RULE_KEEPERS | {"resolutions:review"}:
+            url = url_for(name, pattern, world["ids"])
+            assert as_officer.get(url).status_code == 403, name
+            assert as_officer.post(url, {"decision": "approve", "content": "{}", "note": "xxxxxx"}).status_code == 403
+    assert snapshot() == before
+
+
+def test_an_officer_of_another_agency_finds_no_resolution(world, housing, make_user):
+    from pathways.accounts.models import Role
+
+    outsider = make_user("housing-officer", housing, Role.OFFICER, Role.SUPERVISOR)
+    client, before = signed_in_client(outsider), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in RESOLUTION | {"resolutions:new"}:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"route": "nfa", "decision": "approve", "done": "yes"})):
+            assert response.status_code == 404, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+    assert AuditEvent.objects.filter(action="refused", username="housing-officer").exists()
 
 
 def test_an_agency_with_no_reason_to_see_a_person_finds_no_page_about_them(world, housing_worker):

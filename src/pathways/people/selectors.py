@@ -203,6 +203,7 @@ class PersonRecord:
     withheld: list[str] = field(default_factory=list)
     break_glass: bool = False
     is_victim: bool = False
+    resolutions: list = field(default_factory=list)  # this agency's, which the user can open
 
 
 def person_record(*, person: Person, view: SharingView) -> PersonRecord:
@@ -283,7 +284,8 @@ def person_record(*, person: Person, view: SharingView) -> PersonRecord:
                     period.offence.reference,
                 )
             )
-    order = {"release": 0, "custody": 1, "outcome": 2, "offence": 3}
+    resolutions = _resolutions_on_timeline(person, view, keep, timeline)
+    order = {"release": 0, "custody": 1, "resolution_end": 1, "resolution": 2, "outcome": 2, "offence": 3}
     timeline.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
     is_victim = OffenceVictim.objects.filter(person=person).exists()
     # A victim's address is victim detail: it is shared only where an agreement and role allow.
@@ -312,4 +314,36 @@ def person_record(*, person: Person, view: SharingView) -> PersonRecord:
         withheld=[f"{category} from {agency}" for category, agency in withheld],
         break_glass=view.has_break_glass(person),
         is_victim=is_victim,
+        resolutions=[r for r in resolutions if r.agency_id == view.user.agency_id],
     )
+
+
+def _resolutions_on_timeline(person: Person, view: SharingView, keep, timeline: list[TimelineEntry]) -> list:  # type: ignore[no-untyped-def]
+    """Out-of-court resolutions, shown where outcomes from the recording agency may be seen."""
+    from pathways.resolutions.models import Resolution
+
+    resolutions = keep(
+        Category.OUTCOMES,
+        list(Resolution.objects.filter(person=person).select_related("agency", "offence").order_by("-created_at")),
+    )
+    for r in resolutions:
+        offence_text = f"For {offence_description(r.offence.offence_code).lower()} ({r.offence.reference})"
+        if r.decided_at and r.route:
+            wording = r.get_route_display()
+            if r.route != r.recommended_route:
+                wording += f" (recommended: {r.get_recommended_route_display().lower()})"
+            timeline.append(
+                TimelineEntry(r.decided_at.date(), "resolution", wording, offence_text, r.agency.name, r.reference)
+            )
+        if r.completed_on:
+            timeline.append(
+                TimelineEntry(
+                    r.completed_on,
+                    "resolution_end",
+                    f"{r.get_route_display()}: {r.get_status_display().lower()}",
+                    offence_text,
+                    r.agency.name,
+                    r.reference,
+                )
+            )
+    return resolutions

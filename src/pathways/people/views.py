@@ -11,6 +11,7 @@ from pathways.access.policies import can_record_consent, is_data_protection_lead
 from pathways.access.services import access_person
 from pathways.people.forms import PersonSearchForm
 from pathways.people.selectors import person_record, person_search
+from pathways.resolutions.policies import can_record_resolutions
 from pathways.sharing.selectors import consent_history
 
 
@@ -41,5 +42,6 @@ def person_detail(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "consents": consent_history(person=person),
             "can_record_consent": can_record_consent(request.user),
             "is_dpo": is_data_protection_lead(request.user),
+            "can_resolve": can_record_resolutions(request.user),
         },
     )

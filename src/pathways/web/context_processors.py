@@ -13,6 +13,7 @@ from pathways.access.policies import (
     purposes_for,
     request_purpose,
 )
+from pathways.resolutions.policies import can_record_resolutions
 
 
 def service(request: HttpRequest) -> dict[str, Any]:
@@ -26,4 +27,5 @@ def service(request: HttpRequest) -> dict[str, Any]:
         "purpose_label": dict(Purpose.choices).get(request_purpose(request), "") if signed_in else "",
         "can_change_purpose": signed_in and len(purposes_for(user)) > 1,
         "nav_is_dpo": signed_in and is_data_protection_lead(user),
+        "nav_can_resolve": signed_in and can_record_resolutions(user),
     }

@@ -252,10 +252,27 @@ _ROLE_TASKS = {
         (
             "Find a person",
             "people:search",
-            "Check someone's history before deciding how to resolve an offence.",
-        )
+            "Check someone's history, then resolve an offence from their record.",
+        ),
+        (
+            "My resolutions",
+            "resolutions:list",
+            "Community resolutions, diversion contracts and referrals you have under way.",
+        ),
     ],
-    Role.SUPERVISOR: [("Find a person", "people:search", "Look up the people your team is working with.")],
+    Role.SUPERVISOR: [
+        ("Find a person", "people:search", "Look up the people your team is working with."),
+        (
+            "Decisions to review",
+            "resolutions:review-queue",
+            "Out-of-court decisions the rules say a supervisor must see.",
+        ),
+        (
+            "Resolution rules",
+            "resolutions:rules",
+            "The gravity matrix, eligibility rules and Community Remedy menu, with their versions.",
+        ),
+    ],
     Role.CASEWORKER: [("Find a person", "people:search", "See what you may see about the people you work with.")],
     Role.RJ_COORDINATOR: [("Find a person", "people:search", "Look up the people in a restorative justice referral.")],
     Role.FACILITATOR: [("Find a person", "people:search", "Look up the people in the cases allocated to you.")],
@@ -288,6 +305,11 @@ _ROLE_TASKS = {
     ],
     Role.ADMINISTRATOR: [
         ("Import partner data", "imports:upload", "Load a partner's file and read its report."),
+        (
+            "Resolution rules",
+            "resolutions:rules",
+            "The gravity matrix, eligibility rules and Community Remedy menu, with their versions.",
+        ),
         (
             "Information-sharing agreements",
             "sharing:agreements",
