@@ -277,6 +277,9 @@ def demo_build(
     batches = builder.import_batches()
     writer.write(ImportBatch, batches)
     sizes["import_batches"] = len(batches)
+    from pathways.resolutions.demo import demo_resolutions_create
+
+    sizes["resolutions"] = demo_resolutions_create(today=today or timezone.localdate(), seed=seed)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
