@@ -17,7 +17,7 @@ from django.utils import timezone
 from pathways.access.models import AgencyRecord
 from pathways.access.policies import sharing_view
 from pathways.accounts.models import Agency, User
-from pathways.offending.models import OffenceOutcome
+from pathways.offending.models import Offence, OffenceOutcome
 from pathways.offending.reference import OFFENCE_TYPES_BY_CODE
 from pathways.people.models import Person
 from pathways.resolutions import engine, services
@@ -159,6 +159,7 @@ def _move_back(resolution: Resolution, decided: dt.date, today: dt.date, rng: ra
         created_at=at,
     )
     OffenceOutcome.objects.filter(offence=resolution.offence_id).update(outcome_date=decided)
+    Offence.objects.filter(pk=resolution.offence_id).update(created_at=at)
     ResolutionAction.objects.filter(resolution=resolution).update(due_on=decided + dt.timedelta(days=28))
     ResolutionAction.objects.filter(resolution=resolution).exclude(status=ActionStatus.AGREED).update(
         finished_on=finished
