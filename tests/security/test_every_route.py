@@ -24,11 +24,11 @@ from pathways.dataprotection.models import LegalHold
 from pathways.imports.models import ImportBatch
 from pathways.offending.models import Offence
 from pathways.people.models import Person
-from pathways.sharing.models import Agreement, BreakGlassAccess, Consent, Restriction
-from pathways.sharing.reference import LawfulBasis
 from pathways.resolutions.models import Resolution, ResolutionAction
 from pathways.resolutions.services import ActionInput, resolution_decide
 from pathways.resolutions.testing import create_resolution, due
+from pathways.sharing.models import Agreement, BreakGlassAccess, Consent, Restriction
+from pathways.sharing.reference import LawfulBasis
 from pathways.testing import signed_in_client
 
 PUBLIC = {"web:sign-in", "web:sign-in-code", "web:sign-in-set-up", "web:sign-out", "web:health"}
@@ -281,11 +281,12 @@ API_DATA_PROTECTION_LEAD = {
 API_IMPORTERS = {"/api/v1/imports", "/api/v1/imports/{batch_id}", "/api/v1/imports/{kind}"}
 API_ANY = {"/api/v1/people", "/api/v1/agreements"}
 API_ANALYSTS = {"/api/v1/reoffending"}
+API_RESOLUTIONS = {"/api/v1/resolutions", "/api/v1/resolutions/{resolution_id}"}
 
 
 def test_every_api_operation_is_classified():
     assert {path for _, path in api_operations()} == (
-        API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY | API_ANALYSTS
+        API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY | API_ANALYSTS | API_RESOLUTIONS
     )
 
 
@@ -293,7 +294,10 @@ def api_url(path: str, ids: dict[str, Any]) -> str:
     offence_id = Offence.objects.first().pk
     values = {**ids, "offence_id": offence_id, "kind": "people"}
     return path.format(
-        **{k: values.get(k, uuid.uuid4()) for k in ["person_id", "offence_id", "username", "batch_id", "kind"]}
+        **{
+            k: values.get(k, uuid.uuid4())
+            for k in ["person_id", "offence_id", "username", "batch_id", "kind", "resolution_id"]
+        }
     )
 
 
@@ -327,6 +331,8 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
             response = call(as_housing, method, url)
             assert response.status_code == 404, (method, path)
             assert world["person"].surname not in response.content.decode()
+        if path in API_RESOLUTIONS:
+            assert call(as_housing, method, url).status_code == 403, (method, path)
     assert call(as_housing, "GET", "/api/v1/people").json() == []
     assert snapshot() == before
 

@@ -128,3 +128,25 @@ def test_rules_are_changed_on_the_page_and_old_decisions_keep_their_version(offi
     page = signed_in_client(officer).get(reverse("resolutions:decide", args=[old.pk])).content.decode()
     assert "rule set version 1" in page
     assert "version 2" in client.get(reverse("resolutions:rules")).content.decode()
+
+
+def test_the_api_gives_the_agencys_resolutions_with_reasons_and_hides_others(officer, shoplifter, housing, make_user):
+    from django.test import Client
+
+    from pathways.accounts.models import Role
+    from pathways.accounts.services import api_token_create
+
+    resolution = create_resolution(officer=officer, person=shoplifter)
+    _, key = api_token_create(user=officer, name="force system")
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    listed = client.get("/api/v1/resolutions").json()
+    assert [r["reference"] for r in listed] == [resolution.reference]
+    one = client.get(f"/api/v1/resolutions/{resolution.pk}").json()
+    assert one["recommended_route"] == "street_cr" and one["rule_set_version"] == 1
+    assert one["recommendation_reasons"][-1] == "Recommended: Street community resolution"
+    assert client.get("/api/v1/resolutions?status=nonsense").status_code == 422
+    outsider = make_user("housing-officer", housing, Role.OFFICER)
+    _, other = api_token_create(user=outsider, name="t")
+    as_outsider = Client(headers={"Authorization": f"Bearer {other}"})
+    assert as_outsider.get(f"/api/v1/resolutions/{resolution.pk}").status_code == 404
+    assert as_outsider.get("/api/v1/resolutions").json() == []
