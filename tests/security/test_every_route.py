@@ -66,7 +66,16 @@ ANALYSTS = {
     "analytics:panel-report",
     "analytics:panel-report-pdf",
 }
+# Panels and Level 3 referral: officers and supervisors of the agency; figures: supervisors and analysts.
+RESOLUTION_PANELS = {
+    "resolutions:panels",
+    "resolutions:panel",
+    "resolutions:sitting",
+    "resolutions:level3-refer",
+    "resolutions:figures",
+}
 CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS
+CLASSIFIED |= RESOLUTION_PANELS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -119,8 +128,33 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "hold_id": hold.pk,
         "category": "offending_history",
         "username": "officer",
+        **panel_world(known_offender, officer),
     }
     return {"ids": ids, "person": known_offender}
+
+
+def panel_world(person: Person, officer: Any) -> dict[str, Any]:
+    """A Level 2 resolution listed at a panel sitting, written straight to the tables (nothing audited)."""
+    from pathways.resolutions.models import Panel, PanelCase, PanelSitting, Resolution
+    from pathways.resolutions.services import rule_set_current
+
+    resolution = Resolution.objects.create(
+        reference="OOC-ROUTES-00001",
+        person=person,
+        offence=person.offences.first(),
+        agency=officer.agency,
+        officer=officer,
+        admission="admits",
+        rule_set=rule_set_current(),
+        recommended_route="level_2",
+        route="level_2",
+        status="referred",
+        decided_at=timezone.now(),
+    )
+    panel = Panel.objects.create(name="Routes panel", agency=officer.agency, restorative_options=["Litter picking"])
+    sitting = PanelSitting.objects.create(panel=panel, sits_on=dt.date(2026, 1, 1), venue="Hall")
+    PanelCase.objects.create(sitting=sitting, resolution=resolution)
+    return {"resolution_id": resolution.pk, "panel_id": panel.pk, "sitting_id": sitting.pk}
 
 
 def url_for(name: str, pattern: URLPattern, ids: dict[str, Any]) -> str:
