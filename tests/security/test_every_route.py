@@ -82,7 +82,16 @@ RESOLUTION = {
 RESOLUTION_SUPERVISORS = {"resolutions:review-queue"}
 RESOLUTION_RULE_KEEPERS = {"resolutions:rules", "resolutions:rules-version", "resolutions:rules-edit"}
 RESOLUTIONS = RESOLUTION_RECORDERS | RESOLUTION | RESOLUTION_SUPERVISORS | RESOLUTION_RULE_KEEPERS
+# Panels and Level 3 referral: officers and supervisors of the agency; figures: supervisors and analysts.
+RESOLUTION_PANELS = {
+    "resolutions:panels",
+    "resolutions:panel",
+    "resolutions:sitting",
+    "resolutions:level3-refer",
+    "resolutions:figures",
+}
 CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS | RESOLUTIONS
+CLASSIFIED |= RESOLUTION_PANELS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -149,8 +158,19 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "hold_id": hold.pk,
         "category": "offending_history",
         "username": "officer",
+        **panel_world(resolution, officer),
     }
     return {"ids": ids, "person": known_offender}
+
+
+def panel_world(resolution: Any, officer: Any) -> dict[str, Any]:
+    """The world's resolution listed at a panel sitting, written straight to the tables (nothing audited)."""
+    from pathways.resolutions.models import Panel, PanelCase, PanelSitting
+
+    panel = Panel.objects.create(name="Routes panel", agency=officer.agency, restorative_options=["Litter picking"])
+    sitting = PanelSitting.objects.create(panel=panel, sits_on=dt.date(2026, 1, 1), venue="Hall")
+    PanelCase.objects.create(sitting=sitting, resolution=resolution)
+    return {"panel_id": panel.pk, "sitting_id": sitting.pk}
 
 
 def url_for(name: str, pattern: URLPattern, ids: dict[str, Any]) -> str:

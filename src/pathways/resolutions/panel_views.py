@@ -1,7 +1,262 @@
-"""Pages (filled in by the work on this part of the capability)."""
+"""Pages for case-conference panels, Level 3 referrals and the resolution figures. Thin: the rules
+live in `panels`, `figures` and the policies."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import uuid
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from pathways.access.decorators import requires
+from pathways.access.models import AuditEvent
+from pathways.access.policies import people_visible_to, request_purpose
+from pathways.access.services import access_person, audit_record
+from pathways.accounts.models import User
+from pathways.resolutions import figures, panels, services
+from pathways.resolutions.models import Panel, PanelCase, PanelSitting, Resolution
+from pathways.resolutions.panel_forms import (
+    HearingForm,
+    ListCaseForm,
+    MemberForm,
+    OptionsForm,
+    PanelForm,
+    PeriodForm,
+    ReferForm,
+    SittingForm,
+)
+from pathways.resolutions.policies import can_run_panels, can_see_resolution_figures
+from pathways.resolutions.reference import ActionKind, Route
+
+
+def _apply_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _audit_named(request: HttpRequest, person_ids: set[Any]) -> None:
+    """Record that this page named these people."""
+    for person_id in sorted(person_ids, key=str):
+        audit_record(
+            user=request.user,
+            action=AuditEvent.Action.READ,
+            object_type="person",
+            object_id=str(person_id),
+            purpose=request_purpose(request),
+            detail={"page": request.path},
+        )
+
+
+@requires(can_run_panels)
+def panel_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PanelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            panel = panels.panel_create(by=user, **form.cleaned_data)
+            messages.success(request, f"Panel {panel.name} set up. Add its members and sittings.")
+            return redirect("resolutions:panel", panel_id=panel.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+    listed = Panel.objects.filter(agency_id=user.agency_id).order_by("name")
+    return render(
+        request,
+        "resolutions/panel_list.html",
+        {"panels": listed, "form": form, "waiting": len(panels.waiting_for_panel(user=user))},
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(can_run_panels)
+def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    panel = get_object_or_404(Panel, pk=panel_id, agency_id=user.agency_id)
+    which = request.POST.get("form") if request.method == "POST" else None
+    member_form = MemberForm(request.POST if which == "member" else None, prefix="member")
+    sitting_form = SittingForm(request.POST if which == "sitting" else None, prefix="sitting")
+    options_form = OptionsForm(
+        request.POST if which == "options" else None,
+        prefix="options",
+        initial={"restorative_options": "\n".join(panel.restorative_options)},
+    )
+    forms_ = {"member": member_form, "sitting": sitting_form, "options": options_form}
+    if which in forms_ and forms_[which].is_valid():
+        data = forms_[which].cleaned_data
+        try:
+            if which == "member":
+                panels.panel_member_add(panel=panel, by=user, member=panels.MemberInput(**data))
+                messages.success(request, f"{data['name']} added to the panel")
+            elif which == "sitting":
+                sitting = panels.sitting_create(panel=panel, by=user, **data)
+                messages.success(request, "Sitting added. List the cases it will hear.")
+                return redirect("resolutions:sitting", sitting_id=sitting.pk)
+            else:
+                panels.panel_options_set(panel=panel, by=user, **data)
+                messages.success(request, "Restorative options saved")
+            return redirect("resolutions:panel", panel_id=panel.pk)
+        except ValidationError as error:
+            _apply_errors(forms_[which], error)
+    errors = any(f.errors for f in forms_.values())
+    return render(
+        request,
+        "resolutions/panel_detail.html",
+        {
+            "panel": panel,
+            "members": panel.members.select_related("agency").order_by("name"),
+            "sittings": panel.sittings.order_by("-sits_on"),
+            "member_form": member_form,
+            "sitting_form": sitting_form,
+            "options_form": options_form,
+            "form": member_form if member_form.errors else sitting_form if sitting_form.errors else options_form,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _hearing_actions(data: dict[str, Any]) -> list[services.ActionInput]:
+    if not data["offender_attended"]:
+        return []
+    owner, due_on = (data.get("owner") or "").strip(), data.get("due_on")
+    actions = [
+        services.ActionInput(kind=ActionKind.REPARATION_COMMUNITY, description=o, owner=owner, due_on=due_on)  # type: ignore[arg-type]
+        for o in data["options"]
+    ]
+    if data.get("other_kind"):
+        actions.append(
+            services.ActionInput(
+                kind=data["other_kind"],
+                description=data["other_description"].strip(),
+                owner=owner,
+                due_on=due_on or timezone.localdate(),
+            )
+        )
+    return actions
+
+
+@requires(can_run_panels)
+def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    sitting = get_object_or_404(
+        PanelSitting.objects.select_related("panel"), pk=sitting_id, panel__agency_id=user.agency_id
+    )
+    panel = sitting.panel
+    visible = set(people_visible_to(user).values_list("pk", flat=True))
+    cases = list(sitting.cases.select_related("resolution__person").order_by("created_at"))
+    listed_ids = {c.resolution_id for c in cases}
+    waiting = [r for r in panels.waiting_for_panel(user=user) if r.pk not in listed_ids]
+    which = request.POST.get("form") if request.method == "POST" else None
+    list_form = ListCaseForm(request.POST if which == "list" else None, waiting=waiting)
+    hearing_case: PanelCase | None = None
+    case_id = request.POST.get("case") if which == "hear" else request.GET.get("case")
+    if case_id:
+        hearing_case = next((c for c in cases if str(c.pk) == case_id and not c.heard), None)
+        if hearing_case is None or hearing_case.resolution.person_id not in visible:
+            raise Http404("No such case at this sitting")
+    hearing_form = HearingForm(request.POST if which == "hear" else None, panel=panel) if hearing_case else None
+    if which == "list" and list_form.is_valid():
+        try:
+            panels.case_list(sitting=sitting, resolution=list_form.cleaned_data["resolution"], by=user)
+            messages.success(request, "Case listed")
+            return redirect("resolutions:sitting", sitting_id=sitting.pk)
+        except ValidationError as error:
+            _apply_errors(list_form, error)
+    if which == "hear" and hearing_form is not None and hearing_case is not None and hearing_form.is_valid():
+        data = hearing_form.cleaned_data
+        try:
+            heard = panels.case_hear(
+                panel_case=hearing_case,
+                by=user,
+                offender_attended=data["offender_attended"],
+                victim_attended=data["victim_attended"],
+                witnesses_attended=data["witnesses_attended"],
+                notes=data["notes"],
+                actions=_hearing_actions(data),
+            )
+            if heard.heard:
+                messages.success(request, "Hearing recorded and the agreed actions added to the resolution")
+            else:
+                messages.success(request, "Case adjourned: the offender did not attend, so nothing was agreed")
+            return redirect("resolutions:sitting", sitting_id=sitting.pk)
+        except ValidationError as error:
+            _apply_errors(hearing_form, error)
+    _audit_named(
+        request,
+        {c.resolution.person_id for c in cases if c.resolution.person_id in visible} | {r.person_id for r in waiting},
+    )
+    failed = list_form.errors or (hearing_form is not None and hearing_form.errors)
+    return render(
+        request,
+        "resolutions/panel_sitting.html",
+        {
+            "sitting": sitting,
+            "panel": panel,
+            "cases": [{"case": c, "visible": c.resolution.person_id in visible} for c in cases],
+            "list_form": list_form,
+            "waiting": waiting,
+            "hearing_case": hearing_case,
+            "hearing_form": hearing_form,
+            "form": hearing_form if hearing_form is not None and hearing_form.errors else list_form,
+        },
+        status=400 if failed else 200,
+    )
+
+
+@requires(can_run_panels)
+def level3_refer(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    resolution = get_object_or_404(
+        Resolution.objects.select_related("person"), pk=resolution_id, agency_id=user.agency_id
+    )
+    person = access_person(user=user, person_id=resolution.person_id, purpose=request_purpose(request))
+    if resolution.route != Route.LEVEL_3:
+        raise Http404("Only Level 3 resolutions are referred to the specialist co-ordinator")
+    form = ReferForm(request.POST or None, initial={"coordinator": resolution.referred_to})
+    if request.method == "POST" and form.is_valid():
+        try:
+            panels.level3_refer(resolution=resolution, by=user, coordinator=form.cleaned_data["coordinator"])
+            messages.success(request, f"{resolution.reference} referred to {form.cleaned_data['coordinator']}")
+            return redirect("resolutions:level3-refer", resolution_id=resolution.pk)
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "resolutions/panel_refer.html",
+        {"resolution": resolution, "person": person, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@requires(can_see_resolution_figures)
+def figures_page(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    start, end = figures.default_period(timezone.localdate())
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    result = None
+    if not request.GET or form.is_valid():
+        if request.GET:
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        result = figures.resolution_figures(user=user, start=start, end=end)
+    return render(
+        request,
+        "resolutions/panel_figures.html",
+        {"form": form, "figures": result, "start": start, "end": end},
+        status=400 if form.errors else 200,
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("panels/", panel_list, name="panels"),
+    path("panels/<uuid:panel_id>/", panel_detail, name="panel"),
+    path("panels/sittings/<uuid:sitting_id>/", sitting_detail, name="sitting"),
+    path("<uuid:resolution_id>/refer/", level3_refer, name="level3-refer"),
+    path("figures/", figures_page, name="figures"),
+]
