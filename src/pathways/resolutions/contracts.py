@@ -122,7 +122,9 @@ def contract_create(
         if not c.owner.strip():
             errors["conditions"] = f"Say who sees '{label}' done"
         elif c.due_on is not None and not starts_on <= c.due_on <= ends_on:
-            errors["conditions"] = f"'{label}' must be due within the contract ({starts_on:%d/%m/%Y} to {ends_on:%d/%m/%Y})"
+            errors["conditions"] = (
+                f"'{label}' must be due within the contract ({starts_on:%d/%m/%Y} to {ends_on:%d/%m/%Y})"
+            )
     if errors:
         raise ValidationError(errors)
     contract = DiversionContract.objects.create(resolution=resolution, starts_on=starts_on, ends_on=ends_on)
@@ -287,7 +289,9 @@ def breaches_for_new_offence(offence: Offence) -> list[DiversionContract]:
             contract = DiversionContract.objects.select_for_update().select_related("resolution").get(pk=pk)
             if contract.status != ContractStatus.ACTIVE:
                 continue
-            reason = f"New offence {offence.reference} dated {offence.offence_date:%d/%m/%Y} recorded during the contract"
+            reason = (
+                f"New offence {offence.reference} dated {offence.offence_date:%d/%m/%Y} recorded during the contract"
+            )
             _breach(contract, by=None, reason=reason, offence=offence)
             breached.append(contract)
     return breached

@@ -168,7 +168,9 @@ def test_prosecuting_a_breach_records_outcome_1(diversion, officer, sergeant):
 def test_continuing_after_a_breach_agrees_the_failed_condition_again(diversion, officer, sergeant):
     contract = make_contract(diversion, officer)
     work = diversion.actions.get(code="community_work")
-    contracts.compliance_record(action=work, by=officer, checked_on=timezone.localdate(), complied=False, note="Ill in bed")
+    contracts.compliance_record(
+        action=work, by=officer, checked_on=timezone.localdate(), complied=False, note="Ill in bed"
+    )
     contracts.breach_decide(contract=contract, by=sergeant, decision="continue", reason="She was in hospital")
     contract.refresh_from_db()
     work.refresh_from_db()
