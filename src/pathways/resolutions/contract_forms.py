@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.forms import BoundField
+from django.utils import timezone
 
 from pathways.common.reference import Pathway
 from pathways.resolutions.contracts import ConditionInput

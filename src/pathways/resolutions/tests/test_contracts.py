@@ -72,7 +72,7 @@ def test_a_contract_runs_four_months_by_default_with_conditions_from_the_rules(d
 
 
 def test_the_months_can_be_set(diversion, officer):
-    contract = make_contract(diversion, officer, months=6, starts_on=dt.date.today())
+    contract = make_contract(diversion, officer, months=6, starts_on=timezone.localdate())
     assert contract.ends_on == services._add_months(contract.starts_on, 6)
 
 
