@@ -146,6 +146,8 @@ def _act(
     """Carry out the form posted; the success message, or None if the form has errors."""
     user = request.user
     if which == "complete":
+        forms_["complete"] = forms.Form(request.POST)
+        forms_["complete"].is_valid()  # no fields: bound, so a refusal can be added to it
         contracts.contract_complete(contract=contract, by=user)
         return "Contract completed"
     if which == "check":

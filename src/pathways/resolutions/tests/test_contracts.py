@@ -214,3 +214,48 @@ def test_a_breached_contract_does_not_complete(diversion, officer):
     contracts.breach_raise(contract=contract, by=officer, reason="Did not attend")
     with pytest.raises(ValidationError, match="unbreached"):
         contracts.contract_complete(contract=contract, by=officer)
+
+
+# --- The pages -------------------------------------------------------------------------
+
+
+def test_the_pages_are_for_the_recording_agency_only(diversion, officer, make_user, probation):
+    from django.urls import reverse
+
+    from pathways.testing import signed_in_client
+
+    make_contract(diversion, officer)
+    client = signed_in_client(officer)
+    for name in ("resolutions:contract", "resolutions:contract-print"):
+        response = client.get(reverse(name, kwargs={"resolution_id": diversion.pk}))
+        assert response.status_code == 200, name
+        assert "Kelly Ward" in response.content.decode()
+    assert client.get(reverse("resolutions:contract-new", kwargs={"resolution_id": diversion.pk})).status_code == 302
+    assert AuditEvent.objects.filter(action="read", object_type="person", object_id=str(diversion.person_id)).exists()
+    outsider = signed_in_client(make_user("probation-officer", probation, Role.OFFICER))
+    for name in ("resolutions:contract-new", "resolutions:contract", "resolutions:contract-print"):
+        url = reverse(name, kwargs={"resolution_id": diversion.pk})
+        assert outsider.get(url).status_code == 404, name
+        assert outsider.post(url, {"form": "breach", "reason": "Any reason at all"}).status_code == 404, name
+    assert DiversionContract.objects.get().status == Contract.ACTIVE
+
+
+def test_a_bad_post_shows_the_errors_and_writes_nothing(diversion, officer):
+    from django.urls import reverse
+
+    from pathways.testing import signed_in_client
+
+    client = signed_in_client(officer)
+    url = reverse("resolutions:contract-new", kwargs={"resolution_id": diversion.pk})
+    response = client.post(url, {"starts_on": "not a date", "months": "4", "victim_awareness": "on"})
+    assert "Enter the start date as a date" in response.content.decode()
+    assert not DiversionContract.objects.exists()
+    response = client.post(url, {"starts_on": str(timezone.localdate()), "months": "4", "juggling": "on"})
+    assert "Choose at least one condition" in response.content.decode()
+    make_contract(diversion, officer)
+    contract_url = reverse("resolutions:contract", kwargs={"resolution_id": diversion.pk})
+    response = client.post(contract_url, {"form": "complete"})
+    assert "The contract runs until" in response.content.decode()
+    decide = {"form": "decide", "decision": "prosecute", "decision_reason": "x" * 20}
+    assert client.post(contract_url, decide).status_code == 403  # an officer, not a supervisor
+    assert DiversionContract.objects.get().status == Contract.ACTIVE
