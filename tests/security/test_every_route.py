@@ -24,6 +24,7 @@ from pathways.dataprotection.models import LegalHold
 from pathways.imports.models import ImportBatch
 from pathways.offending.models import Offence
 from pathways.people.models import Person
+from pathways.resolutions.testing import create_resolution
 from pathways.sharing.models import Agreement, BreakGlassAccess, Consent, Restriction
 from pathways.sharing.reference import LawfulBasis
 from pathways.testing import signed_in_client
@@ -66,7 +67,11 @@ ANALYSTS = {
     "analytics:panel-report",
     "analytics:panel-report-pdf",
 }
-CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS
+# Diversion contracts: officers and supervisors of the recording agency; anyone else finds nothing.
+RESOLUTION_CONTRACTS = {"resolutions:contract-new", "resolutions:contract", "resolutions:contract-print"}
+CLASSIFIED = (
+    PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS | RESOLUTION_CONTRACTS
+)
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -119,8 +124,18 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "hold_id": hold.pk,
         "category": "offending_history",
         "username": "officer",
+        "resolution_id": _quiet_resolution(officer, known_offender).pk,
     }
     return {"ids": ids, "person": known_offender}
+
+
+def _quiet_resolution(officer, person):  # type: ignore[no-untyped-def]
+    """A resolution for the routes to take the id of, made without an audit event (the tests
+    here assert that nobody's visit leaves one behind)."""
+    from unittest import mock
+
+    with mock.patch("pathways.resolutions.services.audit_record"):
+        return create_resolution(officer=officer, person=person)
 
 
 def url_for(name: str, pattern: URLPattern, ids: dict[str, Any]) -> str:
