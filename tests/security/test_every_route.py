@@ -92,6 +92,9 @@ RESOLUTION_PANELS = {
 }
 CLASSIFIED = PUBLIC | ANY_SIGNED_IN | PERSON | AGREEMENT | IMPORTERS | DATA_PROTECTION_LEAD | ANALYSTS | RESOLUTIONS
 CLASSIFIED |= RESOLUTION_PANELS
+# Diversion contracts: officers and supervisors of the recording agency; anyone else finds nothing.
+RESOLUTION_CONTRACTS = {"resolutions:contract-new", "resolutions:contract", "resolutions:contract-print"}
+CLASSIFIED |= RESOLUTION_CONTRACTS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -226,7 +229,7 @@ def test_the_wrong_role_is_refused_every_data_protection_import_and_analysis_pag
 def test_only_officers_and_supervisors_reach_the_resolution_pages(world, probation_caseworker, officer):
     client, before = signed_in_client(probation_caseworker), snapshot()
     for name, pattern in page_routes().items():
-        if name not in RESOLUTIONS:
+        if name not in RESOLUTIONS | RESOLUTION_CONTRACTS | {"resolutions:level3-refer", "resolutions:panels"}:
             continue
         url = url_for(name, pattern, world["ids"])
         for response in (client.get(url), client.post(url, {"route": "nfa", "decision": "approve"})):
@@ -248,7 +251,7 @@ def test_an_officer_of_another_agency_finds_no_resolution(world, housing, make_u
     outsider = make_user("housing-officer", housing, Role.OFFICER, Role.SUPERVISOR)
     client, before = signed_in_client(outsider), snapshot()
     for name, pattern in page_routes().items():
-        if name not in RESOLUTION | {"resolutions:new"}:
+        if name not in RESOLUTION | RESOLUTION_CONTRACTS | {"resolutions:new", "resolutions:level3-refer"}:
             continue
         url = url_for(name, pattern, world["ids"])
         for response in (client.get(url), client.post(url, {"route": "nfa", "decision": "approve", "done": "yes"})):

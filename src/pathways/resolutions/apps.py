@@ -7,3 +7,11 @@ class ResolutionsConfig(AppConfig):
 
     name = "pathways.resolutions"
     label = "resolutions"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from pathways.offending.models import Offence
+        from pathways.resolutions.signals import offence_saved
+
+        post_save.connect(offence_saved, sender=Offence, dispatch_uid="resolutions.offence_breaches_contracts")
