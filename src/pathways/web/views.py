@@ -268,6 +268,16 @@ _ROLE_TASKS = {
             "Out-of-court decisions the rules say a supervisor must see.",
         ),
         (
+            "Level 2 panels",
+            "resolutions:panels",
+            "Case-conference panels, their sittings and the cases listed for them.",
+        ),
+        (
+            "Resolution figures",
+            "resolutions:figures",
+            "Resolutions by tier and route, completion, victim satisfaction and overrides.",
+        ),
+        (
             "Resolution rules",
             "resolutions:rules",
             "The gravity matrix, eligibility rules and Community Remedy menu, with their versions.",
