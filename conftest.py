@@ -13,4 +13,4 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from pathways.testing import *  # noqa: F403  (fixtures)
 
 __all__ = ["pytest"]
-from pathways.resolutions.testing import *  # noqa: E402, F403  (fixtures)
+from pathways.resolutions.testing import *  # noqa: F403  (fixtures)
