@@ -8,7 +8,6 @@ DuckDB, not a read of the whole database.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from pathways.accounts.models import User
 from pathways.analytics.engines import DuckDBEngine
 from pathways.analytics.measures import BREAKDOWNS, PRESETS, Figures, Preset, Result
 from pathways.analytics.sources import Extract, service_extract
+from pathways.common.dates import add_months as add_months  # re-exported for the analytics modules
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome
 from pathways.people.models import Person
 from pathways.people.reference import Ethnicity, Sex
@@ -51,13 +51,6 @@ DISPOSAL_LABELS = {
 # The tiers of response whose reoffending the framework follows, in the partnership's words.
 TIERS = ["custody", "court_order", "other_court", "caution"]
 CACHE_SIZE = 4
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar months later, on the same day or the month's last (as the measure's SQL does)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def group_label(breakdown: str, group: str) -> str:

@@ -17,28 +17,19 @@ from django.utils import timezone
 
 from pathways.access.decorators import requires
 from pathways.access.policies import request_purpose
-from pathways.access.services import access_person
 from pathways.resolutions import contracts
 from pathways.resolutions.contract_forms import BreachForm, CheckForm, ContractForm, DecisionForm, SignForm
 from pathways.resolutions.models import DiversionContract, Resolution, ResolutionAction
 from pathways.resolutions.policies import can_record_resolutions, can_review_resolutions
 from pathways.resolutions.reference import ActionKind
+from pathways.resolutions.selectors import access_resolution
+from pathways.web.forms import apply_service_errors
 
 ContractStatus = DiversionContract.ContractStatus
 
 
 def _resolution_for(request: HttpRequest, resolution_id: uuid.UUID) -> Resolution:
-    """The resolution, if it is the user's agency's and they may see the person (the read of
-    the person is audited); otherwise not found."""
-    resolution = (
-        Resolution.objects.select_related("person", "offence", "agency", "officer", "rule_set")
-        .filter(pk=resolution_id, agency_id=request.user.agency_id)
-        .first()
-    )
-    if resolution is None:
-        raise Http404("No such resolution")
-    access_person(user=request.user, person_id=resolution.person_id, purpose=request_purpose(request))
-    return resolution
+    return access_resolution(user=request.user, resolution_id=resolution_id, purpose=request_purpose(request))
 
 
 def _contract_of(resolution: Resolution) -> DiversionContract:
@@ -46,14 +37,6 @@ def _contract_of(resolution: Resolution) -> DiversionContract:
     if contract is None:
         raise Http404("This resolution has no contract")
     return contract
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _conditions(resolution: Resolution) -> list[ResolutionAction]:
@@ -83,7 +66,7 @@ def contract_new(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse
             messages.success(request, "Contract made. Print it for the person to sign.")
             return redirect("resolutions:contract", resolution_id=resolution.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     return render(request, "resolutions/contract_new.html", {"resolution": resolution, "form": form})
 
 
@@ -110,7 +93,7 @@ def contract_detail(request: HttpRequest, resolution_id: uuid.UUID) -> HttpRespo
             target = forms_.get(which) or checks.get(_action_id(request))
             if target is None:
                 raise Http404("No such form") from error
-            _apply_errors(target, error)
+            apply_service_errors(target, error)
     return render(
         request,
         "resolutions/contract_detail.html",

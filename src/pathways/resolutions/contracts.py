@@ -24,11 +24,12 @@ from django.utils import timezone
 from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.accounts.models import User
+from pathways.common.dates import add_months
 from pathways.offending.models import Offence, OffenceOutcome
 from pathways.resolutions.models import ComplianceCheck, DiversionContract, Resolution, ResolutionAction
 from pathways.resolutions.policies import can_record_resolutions, can_review_resolutions
 from pathways.resolutions.reference import ActionKind, ActionStatus, Route, Status
-from pathways.resolutions.services import MIN_OVERRIDE_REASON, _add_months
+from pathways.resolutions.services import MIN_OVERRIDE_REASON
 
 ContractStatus = DiversionContract.ContractStatus
 BreachDecision = DiversionContract.BreachDecision
@@ -116,7 +117,7 @@ def contract_create(
         errors["conditions"] = "Choose each condition once"
     if errors:
         raise ValidationError(errors)
-    ends_on = _add_months(starts_on, months)
+    ends_on = add_months(starts_on, months)
     for c in wanted:
         label = menu[c.code]["label"]
         if not c.owner.strip():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,10 +16,10 @@ from django.utils import timezone
 from pathways.access.decorators import requires
 from pathways.access.models import AuditEvent
 from pathways.access.policies import people_visible_to, request_purpose
-from pathways.access.services import access_person, audit_record
+from pathways.access.services import audit_record
 from pathways.accounts.models import User
 from pathways.resolutions import figures, panels, services
-from pathways.resolutions.models import Panel, PanelCase, PanelSitting, Resolution
+from pathways.resolutions.models import Panel, PanelCase, PanelSitting
 from pathways.resolutions.panel_forms import (
     HearingForm,
     ListCaseForm,
@@ -33,14 +32,8 @@ from pathways.resolutions.panel_forms import (
 )
 from pathways.resolutions.policies import can_run_panels, can_see_resolution_figures
 from pathways.resolutions.reference import ActionKind, Route
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
+from pathways.resolutions.selectors import access_resolution
+from pathways.web.forms import apply_service_errors
 
 
 def _audit_named(request: HttpRequest, person_ids: set[Any]) -> None:
@@ -66,7 +59,7 @@ def panel_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Panel {panel.name} set up. Add its members and sittings.")
             return redirect("resolutions:panel", panel_id=panel.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     listed = Panel.objects.filter(agency_id=user.agency_id).order_by("name")
     return render(
         request,
@@ -104,7 +97,7 @@ def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, "Restorative options saved")
             return redirect("resolutions:panel", panel_id=panel.pk)
         except ValidationError as error:
-            _apply_errors(forms_[which], error)
+            apply_service_errors(forms_[which], error)
     errors = any(f.errors for f in forms_.values())
     return render(
         request,
@@ -168,7 +161,7 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "Case listed")
             return redirect("resolutions:sitting", sitting_id=sitting.pk)
         except ValidationError as error:
-            _apply_errors(list_form, error)
+            apply_service_errors(list_form, error)
     if which == "hear" and hearing_form is not None and hearing_case is not None and hearing_form.is_valid():
         data = hearing_form.cleaned_data
         try:
@@ -187,7 +180,7 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
                 messages.success(request, "Case adjourned: the offender did not attend, so nothing was agreed")
             return redirect("resolutions:sitting", sitting_id=sitting.pk)
         except ValidationError as error:
-            _apply_errors(hearing_form, error)
+            apply_service_errors(hearing_form, error)
     _audit_named(
         request,
         {c.resolution.person_id for c in cases if c.resolution.person_id in visible} | {r.person_id for r in waiting},
@@ -213,10 +206,8 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
 @requires(can_run_panels)
 def level3_refer(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    resolution = get_object_or_404(
-        Resolution.objects.select_related("person"), pk=resolution_id, agency_id=user.agency_id
-    )
-    person = access_person(user=user, person_id=resolution.person_id, purpose=request_purpose(request))
+    resolution = access_resolution(user=user, resolution_id=resolution_id, purpose=request_purpose(request))
+    person = resolution.person
     if resolution.route != Route.LEVEL_3:
         raise Http404("Only Level 3 resolutions are referred to the specialist co-ordinator")
     form = ReferForm(request.POST or None, initial={"coordinator": resolution.referred_to})
@@ -226,7 +217,7 @@ def level3_refer(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse
             messages.success(request, f"{resolution.reference} referred to {form.cleaned_data['coordinator']}")
             return redirect("resolutions:level3-refer", resolution_id=resolution.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     return render(
         request,
         "resolutions/panel_refer.html",

@@ -27,23 +27,35 @@ def resolutions_visible_to(user: User) -> QuerySet[Resolution]:
 
 
 def access_resolution(*, user: User, resolution_id: uuid.UUID | str, purpose: str) -> Resolution:
-    """The resolution, if the user may see it; the read (or refusal) is audited against the person."""
-    found = (
-        resolutions_visible_to(user)
-        .select_related("person", "offence", "officer", "rule_set", "reviewed_by", "outcome")
-        .filter(pk=resolution_id)
-        .first()
-    )
+    """The resolution, if the user may see it. Reading it is a read of the person's record, and
+    is audited as one (so it shows in "who looked at this person"); a refusal is audited
+    against the resolution, naming no one."""
+    try:
+        found = (
+            resolutions_visible_to(user)
+            .select_related("person", "offence", "agency", "officer", "rule_set", "reviewed_by", "outcome")
+            .filter(pk=uuid.UUID(str(resolution_id)))
+            .first()
+        )
+    except ValueError:
+        found = None
+    if found is None:
+        audit_record(
+            user=user,
+            action=AuditEvent.Action.REFUSED,
+            object_type="resolution",
+            object_id=str(resolution_id),
+            purpose=purpose,
+        )
+        raise ResolutionNotFound("No such resolution")
     audit_record(
         user=user,
-        action=AuditEvent.Action.READ if found else AuditEvent.Action.REFUSED,
-        object_type="resolution",
-        object_id=str(resolution_id),
+        action=AuditEvent.Action.READ,
+        object_type="person",
+        object_id=str(found.person_id),
         purpose=purpose,
-        detail={"person": str(found.person_id)} if found else {},
+        detail={"resolution": found.reference},
     )
-    if found is None:
-        raise ResolutionNotFound("No such resolution")
     return found
 
 

@@ -20,6 +20,7 @@ from pathways.access.models import AgencyRecord, AuditEvent
 from pathways.access.policies import SharingView, people_visible_to
 from pathways.access.services import agency_record_ensure, audit_record
 from pathways.accounts.models import User
+from pathways.common.dates import add_months
 from pathways.offending.models import Offence, OffenceOutcome
 from pathways.offending.reference import OFFENCE_CODE_PATTERN, PROVING_OUTCOMES, OffenceGroup
 from pathways.people.models import Person
@@ -100,7 +101,7 @@ def person_history(*, person: Person, view: SharingView, before: dt.date, rules:
         )
     ]
     months = rules["history"]["recent_resolution_months"]
-    since = _add_months(before, -months)
+    since = add_months(before, -months)
     earlier = Resolution.objects.filter(person=person, offence__offence_date__lt=before).exclude(
         route__in=["", Route.NO_FURTHER_ACTION, Route.CHARGE]
     )
@@ -111,17 +112,6 @@ def person_history(*, person: Person, view: SharingView, before: dt.date, rules:
         + earlier.filter(contract__status__in=["breached", "prosecuted"]).count(),
         "recent_resolution": earlier.filter(decided_at__date__gte=since).exists(),
     }
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def age_on(person: Person, day: dt.date) -> int | None:

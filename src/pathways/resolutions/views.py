@@ -39,14 +39,9 @@ from pathways.resolutions.policies import (
 from pathways.resolutions.reference import ROUTE_ORDER, ROUTES_WITH_ACTIONS, ActionKind, Route, Status
 from pathways.resolutions.rules import SECTION_LABELS, SECTIONS, RulesInvalid
 from pathways.sharing.reference import Category
+from pathways.web.forms import apply_service_errors
 
 RECORDERS = "Only officers and supervisors record resolutions"
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    """Put a service's validation errors on the form, beside the field they are about."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _resolution(request: HttpRequest, resolution_id: uuid.UUID) -> Resolution:
@@ -120,7 +115,7 @@ def resolution_new(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 circumstances=data["circumstances"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect("resolutions:decide", resolution_id=resolution.pk)
     return render(request, "resolutions/new.html", {"form": form, "person": person})
@@ -167,7 +162,7 @@ def resolution_decide(request: HttpRequest, resolution_id: uuid.UUID) -> HttpRes
                 actions=_decision_actions(data, rules),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if resolution.status == Status.AWAITING_REVIEW:
                 messages.success(request, "Decision recorded. It is waiting for a supervisor's review.")
@@ -274,7 +269,7 @@ def action_new(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse:
                 ),
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, "Action added.")
             return redirect("resolutions:detail", resolution_id=resolution.pk)
@@ -298,7 +293,7 @@ def action_finish(request: HttpRequest, resolution_id: uuid.UUID, action_id: uui
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             resolution.refresh_from_db()
             finished = " The resolution is complete." if resolution.status == Status.COMPLETED else ""
@@ -324,7 +319,7 @@ def victim_told(request: HttpRequest, resolution_id: uuid.UUID, victim_id: uuid.
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Recorded that {victim.name} was told the outcome.")
             return redirect("resolutions:detail", resolution_id=resolution.pk)
@@ -349,7 +344,7 @@ def review(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Review of {resolution.reference} recorded.")
             return redirect("resolutions:review-queue")
@@ -420,7 +415,7 @@ def rules_edit(request: HttpRequest, section: str) -> HttpResponse:
             problems = invalid.errors
             form.add_error("content", "The rules have problems: see the list above")
         except ValidationError as error:
-            _form_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, f"Saved as version {saved.version}. New decisions use it from now on.")
             return redirect("resolutions:rules")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -32,14 +31,7 @@ from pathways.sharing.forms import (
     SignatoryForm,
 )
 from pathways.sharing.selectors import active_restriction, agreements_for, break_glass_queue, consent_history
-
-
-def _apply_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
+from pathways.web.forms import apply_service_errors
 
 
 def _dpo_only(request: HttpRequest) -> None:
@@ -67,7 +59,7 @@ def agreement_detail(request: HttpRequest, agreement_id: uuid.UUID) -> HttpRespo
                 messages.success(request, "Signatory added")
                 return redirect("sharing:agreement", agreement_id=agreement.pk)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
     audit_record(user=request.user, action=AuditEvent.Action.READ, object_type="agreement", object_id=str(agreement.pk))
     return render(
         request,
@@ -92,7 +84,7 @@ def agreement_edit(request: HttpRequest, agreement_id: uuid.UUID | None = None) 
             messages.success(request, f"Agreement {saved.reference} saved")
             return redirect("sharing:agreement", agreement_id=saved.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     return render(request, "sharing/agreement_form.html", {"form": form, "agreement": agreement})
 
 
@@ -122,7 +114,7 @@ def consent(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "Consent recorded")
             return redirect("people:detail", person_id=person.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     return render(
         request, "sharing/consent.html", {"form": form, "person": person, "consents": consent_history(person=person)}
     )
@@ -146,7 +138,7 @@ def restriction(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                     return redirect("people:search")
                 return redirect("people:detail", person_id=person.pk)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
     return render(request, "sharing/restriction.html", {"form": form, "person": person, "current": current})
 
 
@@ -162,7 +154,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 purpose=request_purpose(request),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if access is not None:
                 return redirect("people:detail", person_id=access.person_id)
@@ -190,5 +182,5 @@ def break_glass_review(request: HttpRequest, access_id: uuid.UUID) -> HttpRespon
             messages.success(request, "Review recorded")
             return redirect("sharing:break-glass-queue")
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     return render(request, "sharing/break_glass_review.html", {"form": form, "access": access})

@@ -38,6 +38,15 @@ class GovukFormMixin:
                 widget.attrs["class"] = widget.attrs.get("class", "") + " govuk-input--error"
 
 
+def apply_service_errors(form: forms.Form, error: forms.ValidationError) -> None:
+    """Put a service's validation errors on the form, beside the field each is about."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
 class CodeForm(GovukFormMixin, forms.Form):
     """The 6-digit code from an authenticator app (the second step of signing in)."""
 

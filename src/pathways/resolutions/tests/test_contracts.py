@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pathways.access.models import AuditEvent
 from pathways.accounts.models import Role
+from pathways.common.dates import add_months
 from pathways.offending.models import OffenceOutcome
 from pathways.resolutions import contracts, services
 from pathways.resolutions.contracts import ConditionInput
@@ -61,7 +62,7 @@ def test_a_contract_runs_four_months_by_default_with_conditions_from_the_rules(d
     today = timezone.localdate()
     contract = make_contract(diversion, officer, starts_on=today)
     assert contract.status == Contract.ACTIVE
-    assert contract.ends_on == services._add_months(today, 4)
+    assert contract.ends_on == add_months(today, 4)
     work = diversion.actions.get(code="community_work")
     assert (work.kind, work.pathway, work.status) == (ActionKind.CONDITION, "ete", ActionStatus.AGREED)
     assert work.description == "Unpaid community work (hours): 40 hours"
@@ -73,7 +74,7 @@ def test_a_contract_runs_four_months_by_default_with_conditions_from_the_rules(d
 
 def test_the_months_can_be_set(diversion, officer):
     contract = make_contract(diversion, officer, months=6, starts_on=timezone.localdate())
-    assert contract.ends_on == services._add_months(contract.starts_on, 6)
+    assert contract.ends_on == add_months(contract.starts_on, 6)
 
 
 def test_only_an_agreed_diversion_gets_a_contract(officer, shoplifter):

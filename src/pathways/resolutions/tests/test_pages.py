@@ -37,6 +37,12 @@ def test_an_officer_starts_from_the_person_and_sees_the_recommendation_with_reas
     assert "Recommended: Street community resolution" in page
     assert "Shoplifting: gravity 1 on the adult matrix" in page
     assert "rule set version 1" in page
+    # Opening the resolution is a read of her record, in "who looked at this person".
+    from pathways.access.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="read", object_type="person", object_id=str(shoplifter.pk), detail__resolution=resolution.reference
+    ).exists()
     assert resolution.victims.get().wishes == "I just want her to say sorry and not come back"
 
 
