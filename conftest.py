@@ -14,3 +14,4 @@ from pathways.testing import *  # noqa: F403  (fixtures)
 
 __all__ = ["pytest"]
 from pathways.resolutions.testing import *  # noqa: F403  (fixtures)
+from pathways.restorative.testing import *  # noqa: F403  (fixtures)

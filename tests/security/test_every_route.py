@@ -96,6 +96,20 @@ CLASSIFIED |= RESOLUTION_PANELS
 RESOLUTION_CONTRACTS = {"resolutions:contract-new", "resolutions:contract", "resolutions:contract-print"}
 CLASSIFIED |= RESOLUTION_CONTRACTS
 
+# The restorative justice service. Anyone who refers (officers, supervisors, caseworkers, co-ordinators):
+RJ_REFERRERS: set[str] = set()
+# The service's co-ordinators only (queues, the facilitator register, venues, the quarterly return's CSV …):
+RJ_COORDINATORS: set[str] = set()
+# About one case (a case_id in the URL): the service's co-ordinators and the allocated facilitators;
+# anyone else in the service finds nothing (404), anyone outside it is refused (403).
+RJ_CASE = {"restorative:case"}
+# Co-ordinators and analysts:
+RJ_DATASET: set[str] = set()
+# Open to anyone holding the link (the satisfaction survey): shows no one's name.
+RJ_PUBLIC: set[str] = set()
+CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
+PUBLIC |= RJ_PUBLIC
+
 
 def page_routes() -> dict[str, URLPattern]:
     found: dict[str, URLPattern] = {}
@@ -162,6 +176,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "category": "offending_history",
         "username": "officer",
         **panel_world(resolution, officer),
+        **rj_world(officer, known_offender),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -174,6 +189,35 @@ def panel_world(resolution: Any, officer: Any) -> dict[str, Any]:
     sitting = PanelSitting.objects.create(panel=panel, sits_on=dt.date(2026, 1, 1), venue="Hall")
     PanelCase.objects.create(sitting=sitting, resolution=resolution)
     return {"panel_id": panel.pk, "sitting_id": sitting.pk}
+
+
+def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
+    """A restorative justice case at every step, written straight to the tables where no service exists yet."""
+    from pathways.accounts.models import Agency, AgencyKind
+    from pathways.restorative.models import Agreement, AgreementAction, Facilitator, Meeting, Survey, Task, Venue
+    from pathways.restorative.testing import create_case
+
+    service = Agency.objects.create(code="routes-rj", name="Routes RJ", kind=AgencyKind.RJ_SERVICE)
+    case = create_case(by=officer, service=service, offender=offender)
+    party = case.parties.first()
+    facilitator = Facilitator.objects.create(service=service, given_name="Fay", surname="Cole", kind="volunteer")
+    venue = Venue.objects.create(service=service, lent_by=officer.agency, name="Hall", address="1 High St")
+    meeting = Meeting.objects.create(case=case, intervention="conference", starts_at=timezone.now(), venue=venue)
+    agreement = Agreement.objects.create(case=case, made_on=dt.date(2026, 1, 1))
+    action = AgreementAction.objects.create(agreement=agreement, description="Apology", owner="Them", due_on=due())
+    task = Task.objects.create(case=case, party=party, kind="contact", description="Call", due_on=due())
+    Survey.objects.create(case=case, party=party, method="link", token_hash="0" * 64)
+    return {
+        "case_id": case.pk,
+        "party_id": party.pk,
+        "facilitator_id": facilitator.pk,
+        "venue_id": venue.pk,
+        "meeting_id": meeting.pk,
+        "rj_action_id": action.pk,
+        "task_id": task.pk,
+        "token": "not-a-real-token",
+        "quarter": "2026-Q1",
+    }
 
 
 def url_for(name: str, pattern: URLPattern, ids: dict[str, Any]) -> str:
@@ -193,8 +237,31 @@ def snapshot() -> dict[str, int]:
         ImportBatch,
         Resolution,
         ResolutionAction,
+        *rj_models(),
     ]
     return {m.__name__: m.objects.count() for m in models}
+
+
+def rj_models() -> list[Any]:
+    from pathways.restorative import models as rj
+
+    return [
+        rj.Case,
+        rj.Party,
+        rj.ConsentRecord,
+        rj.ContactAttempt,
+        rj.Task,
+        rj.Assessment,
+        rj.Allocation,
+        rj.Facilitator,
+        rj.Training,
+        rj.Venue,
+        rj.Preparation,
+        rj.Meeting,
+        rj.Agreement,
+        rj.AgreementAction,
+        rj.Survey,
+    ]
 
 
 def test_signed_out_visitors_reach_no_page_and_leave_nothing_behind(world):
@@ -275,6 +342,41 @@ def test_an_agency_with_no_reason_to_see_a_person_finds_no_page_about_them(world
             assert world["person"].surname not in response.content.decode(), name
     assert snapshot() == before
     assert AuditEvent.objects.filter(action="refused", username="housing-worker").exists()
+
+
+def test_only_the_rj_service_reaches_its_pages(world, probation_caseworker, housing_worker):
+    """A probation caseworker may refer, but not work cases or keep the register; a housing
+    officer (no role that refers) reaches none of it."""
+    client, before = signed_in_client(probation_caseworker), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in RJ_COORDINATORS | RJ_CASE:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"decision": "accept", "status": "given"})):
+            assert response.status_code == 403, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    as_housing = signed_in_client(housing_worker)
+    for name, pattern in page_routes().items():
+        if name in RJ_REFERRERS | RJ_DATASET:
+            assert as_housing.get(url_for(name, pattern, world["ids"])).status_code == 403, name
+    assert snapshot() == before
+
+
+def test_another_rj_service_finds_no_case(world, make_user):
+    from pathways.accounts.models import Agency, AgencyKind, Role
+
+    other = Agency.objects.create(code="other-rj", name="Other RJ", kind=AgencyKind.RJ_SERVICE)
+    outsider = make_user("other-coordinator", other, Role.RJ_COORDINATOR)
+    client, before = signed_in_client(outsider), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in RJ_CASE:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"decision": "accept", "status": "given"})):
+            assert response.status_code == 404, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+    assert AuditEvent.objects.filter(action="refused", username="other-coordinator").exists()
 
 
 def test_pages_open_to_every_signed_in_user_answer(world, housing_worker):

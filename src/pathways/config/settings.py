@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "pathways.sharing",
     "pathways.dataprotection",
     "pathways.resolutions",
+    "pathways.restorative",
     "pathways.analytics",
     "pathways.demo",
     "pathways.web",

@@ -11,5 +11,6 @@ urlpatterns = [
     path("data-protection/", include("pathways.dataprotection.urls")),
     path("performance/", include("pathways.analytics.urls")),
     path("resolutions/", include("pathways.resolutions.urls")),
+    path("restorative/", include("pathways.restorative.urls")),
     path("api/v1/", api.urls),
 ]

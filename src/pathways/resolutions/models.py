@@ -165,8 +165,15 @@ class DiversionContract(BaseModel):
 
 
 class Panel(BaseModel):
-    """A Level 2 case-conference panel: partners and members of the community."""
+    """A panel of partners and members of the community: a Level 2 case-conference panel of an
+    agency that resolves offences, or a Neighbourhood Justice Panel of a restorative justice
+    service, where trained community volunteers hear low-level cases. One feature for both."""
 
+    class Kind(models.TextChoices):
+        CASE_CONFERENCE = "case_conference", "Case-conference panel"
+        NEIGHBOURHOOD_JUSTICE = "neighbourhood_justice", "Neighbourhood Justice Panel"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.CASE_CONFERENCE)
     name = models.CharField(max_length=200)
     area = models.CharField(max_length=100, blank=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", help_text="Who runs it.")
@@ -185,6 +192,7 @@ class PanelMember(BaseModel):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     community_member = models.BooleanField(default=False)
     role = models.CharField(max_length=100, blank=True)
+    trained_on = models.DateField(null=True, blank=True, help_text="When they completed panel training.")
 
 
 class PanelSitting(BaseModel):
@@ -197,10 +205,16 @@ class PanelSitting(BaseModel):
 
 
 class PanelCase(BaseModel):
-    """A Level 2 resolution listed for a sitting, and who came."""
+    """A case listed for a sitting, and who came: a Level 2 resolution at a case-conference
+    panel, or a restorative justice case at a Neighbourhood Justice Panel."""
 
     sitting = models.ForeignKey(PanelSitting, on_delete=models.CASCADE, related_name="cases")
-    resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="panel_listings")
+    resolution = models.ForeignKey(
+        Resolution, on_delete=models.CASCADE, null=True, blank=True, related_name="panel_listings"
+    )
+    rj_case = models.ForeignKey(
+        "restorative.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="panel_listings"
+    )
     offender_attended = models.BooleanField(null=True, blank=True)
     victim_attended = models.BooleanField(null=True, blank=True)
     witnesses_attended = models.PositiveSmallIntegerField(default=0)
@@ -208,4 +222,12 @@ class PanelCase(BaseModel):
     heard = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["sitting", "resolution"], name="panel_case_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["sitting", "resolution"], name="panel_case_once"),
+            models.UniqueConstraint(fields=["sitting", "rj_case"], name="panel_rj_case_once"),
+            models.CheckConstraint(
+                condition=models.Q(resolution__isnull=False, rj_case__isnull=True)
+                | models.Q(resolution__isnull=True, rj_case__isnull=False),
+                name="panel_case_one_kind",
+            ),
+        ]
