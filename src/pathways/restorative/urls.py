@@ -5,7 +5,6 @@ from pathways.restorative import (
     dataset_views,
     facilitator_views,
     meeting_views,
-    panel_views,
     referral_views,
 )
 
@@ -16,5 +15,4 @@ urlpatterns = [
     *facilitator_views.urlpatterns,
     *meeting_views.urlpatterns,
     *dataset_views.urlpatterns,
-    *panel_views.urlpatterns,
 ]

@@ -1,5 +1,0 @@
-"""(to be written)"""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []
