@@ -28,9 +28,10 @@ def require_case(by: User, case: Case, *, coordinator_only: bool = False) -> Cas
     """The case, locked for this change, if `by` may work it (and it is still open)."""
     if coordinator_only and not (can_coordinate(by) and by.agency_id == case.service_id):
         raise PermissionDenied("Only the service's co-ordinators may do this")
-    locked = cases_visible_to(by).select_for_update(of=("self",)).filter(pk=case.pk).first()
-    if locked is None:
+    if not cases_visible_to(by).filter(pk=case.pk).exists():
         raise PermissionDenied("You may not work this case")
+    # The scope may join allocations (DISTINCT), which a row lock cannot take: lock the case alone.
+    locked = Case.objects.select_for_update().get(pk=case.pk)
     if not locked.is_open:
         raise ValidationError({"__all__": f"Case {locked.reference} is closed"})
     return locked
