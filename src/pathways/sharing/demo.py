@@ -50,7 +50,7 @@ DEMO_AGREEMENTS = [
     (
         "wessex-performance-isa",
         "Wessex Reducing Reoffending Performance Agreement",
-        ["police", "probation", "yos", "opcc", "council"],
+        ["police", "probation", "yos", "opcc", "council", "rj"],
         [P.PERFORMANCE_ANALYSIS],
         [C.OFFENDING_HISTORY, C.OUTCOMES],
         LawfulBasis.PUBLIC_TASK,
