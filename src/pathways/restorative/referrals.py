@@ -112,10 +112,10 @@ def _check(by: User, referral: ReferralInput, today: dt.date) -> dict[str, str]:
     referred_on = referral.referred_on or today
     if referred_on > today:
         errors["referred_on"] = "The referral date cannot be in the future"
-    if referral.stage != Stage.ASB and not any(p.role == Role.VICTIM for p in referral.parties):
-        errors["parties"] = "Name the victim: restorative justice starts with what the victim wants"
     if not referral.parties:
         errors["parties"] = "Name at least one party"
+    if referral.stage != Stage.ASB and not any(p.role == Role.VICTIM for p in referral.parties):
+        errors["parties"] = "Name the victim: restorative justice starts with what the victim wants"
     visible = people_visible_to(by)
     for number, party in enumerate(referral.parties, start=1):
         if party.role not in Role.values:
