@@ -97,12 +97,18 @@ RESOLUTION_CONTRACTS = {"resolutions:contract-new", "resolutions:contract", "res
 CLASSIFIED |= RESOLUTION_CONTRACTS
 
 # The restorative justice service. Anyone who refers (officers, supervisors, caseworkers, co-ordinators):
-RJ_REFERRERS: set[str] = set()
+RJ_REFERRERS: set[str] = {"restorative:referrals", "restorative:referral-new", "restorative:referral-answer"}
 # The service's co-ordinators only (queues, the facilitator register, venues, the quarterly return's CSV …):
-RJ_COORDINATORS: set[str] = set()
+RJ_COORDINATORS: set[str] = {"restorative:queue"}
 # About one case (a case_id in the URL): the service's co-ordinators and the allocated facilitators;
 # anyone else in the service finds nothing (404), anyone outside it is refused (403).
-RJ_CASE = {"restorative:case"}
+RJ_CASE = {
+    "restorative:case",
+    "restorative:referral-decide",
+    "restorative:case-close",
+    "restorative:contact",
+    "restorative:consent",
+}
 # Co-ordinators and analysts:
 RJ_DATASET: set[str] = set()
 # Open to anyone holding the link (the satisfaction survey): shows no one's name.
@@ -407,11 +413,13 @@ API_IMPORTERS = {"/api/v1/imports", "/api/v1/imports/{batch_id}", "/api/v1/impor
 API_ANY = {"/api/v1/people", "/api/v1/agreements"}
 API_ANALYSTS = {"/api/v1/reoffending"}
 API_RESOLUTIONS = {"/api/v1/resolutions", "/api/v1/resolutions/{resolution_id}"}
+# Restorative justice referrals: anyone who refers, from an agency that refers.
+API_RJ = {"/api/v1/restorative/referrals"}
 
 
 def test_every_api_operation_is_classified():
     assert {path for _, path in api_operations()} == (
-        API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY | API_ANALYSTS | API_RESOLUTIONS
+        API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY | API_ANALYSTS | API_RESOLUTIONS | API_RJ
     )
 
 
@@ -456,7 +464,7 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
             response = call(as_housing, method, url)
             assert response.status_code == 404, (method, path)
             assert world["person"].surname not in response.content.decode()
-        if path in API_RESOLUTIONS:
+        if path in API_RESOLUTIONS | API_RJ:
             assert call(as_housing, method, url).status_code == 403, (method, path)
     assert call(as_housing, "GET", "/api/v1/people").json() == []
     assert snapshot() == before
