@@ -99,7 +99,18 @@ CLASSIFIED |= RESOLUTION_CONTRACTS
 # The restorative justice service. Anyone who refers (officers, supervisors, caseworkers, co-ordinators):
 RJ_REFERRERS: set[str] = {"restorative:referrals", "restorative:referral-new", "restorative:referral-answer"}
 # The service's co-ordinators only (queues, the facilitator register, venues, the quarterly return's CSV …):
-RJ_COORDINATORS: set[str] = {"restorative:queue"}
+RJ_COORDINATORS: set[str] = {
+    "restorative:queue",
+    "restorative:facilitators",
+    "restorative:facilitator-new",
+    "restorative:facilitator",
+    "restorative:facilitator-edit",
+    "restorative:facilitator-training",
+    "restorative:facilitator-supervision",
+    "restorative:facilitator-conflict",
+}
+# The service's facilitators and co-ordinators, each about their own work (a facilitator's own cases):
+RJ_FACILITATORS = {"restorative:my-cases"}
 # About one case (a case_id in the URL): the service's co-ordinators and the allocated facilitators;
 # anyone else in the service finds nothing (404), anyone outside it is refused (403).
 RJ_CASE = {
@@ -108,12 +119,14 @@ RJ_CASE = {
     "restorative:case-close",
     "restorative:contact",
     "restorative:consent",
+    "restorative:assessment",
+    "restorative:allocate",
 }
 # Co-ordinators and analysts:
 RJ_DATASET: set[str] = set()
 # Open to anyone holding the link (the satisfaction survey): shows no one's name.
 RJ_PUBLIC: set[str] = set()
-CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
+CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_FACILITATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
 PUBLIC |= RJ_PUBLIC
 
 
@@ -355,7 +368,7 @@ def test_only_the_rj_service_reaches_its_pages(world, probation_caseworker, hous
     officer (no role that refers) reaches none of it."""
     client, before = signed_in_client(probation_caseworker), snapshot()
     for name, pattern in page_routes().items():
-        if name not in RJ_COORDINATORS | RJ_CASE:
+        if name not in RJ_COORDINATORS | RJ_FACILITATORS | RJ_CASE:
             continue
         url = url_for(name, pattern, world["ids"])
         for response in (client.get(url), client.post(url, {"decision": "accept", "status": "given"})):
