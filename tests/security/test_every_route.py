@@ -99,14 +99,23 @@ CLASSIFIED |= RESOLUTION_CONTRACTS
 # The restorative justice service. Anyone who refers (officers, supervisors, caseworkers, co-ordinators):
 RJ_REFERRERS: set[str] = set()
 # The service's co-ordinators only (queues, the facilitator register, venues, the quarterly return's CSV …):
-RJ_COORDINATORS: set[str] = set()
+RJ_COORDINATORS: set[str] = {"restorative:venues", "restorative:venue-new", "restorative:venue"}
 # About one case (a case_id in the URL): the service's co-ordinators and the allocated facilitators;
 # anyone else in the service finds nothing (404), anyone outside it is refused (403).
 RJ_CASE = {"restorative:case"}
+RJ_CASE |= {
+    "restorative:preparation",
+    "restorative:meeting-new",
+    "restorative:meeting",
+    "restorative:agreement",
+    "restorative:agreement-action",
+    "restorative:follow-up",
+    "restorative:survey-enter",
+}
 # Co-ordinators and analysts:
 RJ_DATASET: set[str] = set()
 # Open to anyone holding the link (the satisfaction survey): shows no one's name.
-RJ_PUBLIC: set[str] = set()
+RJ_PUBLIC: set[str] = {"restorative:survey"}
 CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
 PUBLIC |= RJ_PUBLIC
 

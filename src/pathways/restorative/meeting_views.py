@@ -225,7 +225,14 @@ def meeting_detail(request: HttpRequest, case_id: uuid.UUID, meeting_id: uuid.UU
     return render(
         request,
         "restorative/meeting_detail.html",
-        {"case": case, "meeting": meeting, "participants": participants, "hold": hold, "call_off": call_off},
+        {
+            "case": case,
+            "meeting": meeting,
+            "participants": participants,
+            "hold": hold,
+            "call_off": call_off,
+            "form": bound,
+        },
         status=_status(bound) if bound is not None else 200,
     )
 
@@ -272,7 +279,8 @@ def agreement(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         "restorative/agreement_edit.html",
         {
             "case": case,
-            "form": form,
+            "form": bound,
+            "agree": form,
             "none_needed": none_needed,
             "held": meetings.held_meeting(case),
             "existing": getattr(case, "agreement", None),
@@ -320,6 +328,7 @@ def follow_up(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     doing = request.POST.get("do") if request.method == "POST" else None
     form = FollowUpForm(request.POST if doing == "contact" else None)
     error_for: Any = None
+    problem = ""
     if doing == "contact":
         task = next((t for t in tasks if str(t.pk) == request.POST.get("task")), None)
         if task is None:
@@ -342,7 +351,7 @@ def follow_up(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         try:
             meetings.case_complete(case=case, by=request.user)  # type: ignore[arg-type]
         except ValidationError as error:
-            form.add_error(None, error.messages)
+            problem = " ".join(error.messages)
         else:
             messages.success(request, "The case is closed as completed.")
             return _to_case(case)
@@ -351,8 +360,15 @@ def follow_up(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "restorative/meeting_follow_up.html",
-        {"case": case, "tasks": tasks, "form": form, "blank": FollowUpForm(), "error_for": error_for},
-        status=400 if form.errors else 200,
+        {
+            "case": case,
+            "tasks": tasks,
+            "form": form,
+            "blank": FollowUpForm(),
+            "error_for": error_for,
+            "problem": problem,
+        },
+        status=400 if form.errors or problem else 200,
     )
 
 
