@@ -168,6 +168,9 @@ def survey_enter(
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({"completed_on": "The date cannot be in the future"})
+    meeting = held_meeting(case)
+    if meeting is not None and meeting.held_on and on < meeting.held_on:
+        raise ValidationError({"completed_on": "The survey is answered after the meeting, not before"})
     survey = Survey.objects.select_for_update().filter(party=party, completed_on__isnull=True).first()
     if survey is None:
         survey = Survey(case=case, party=party)
