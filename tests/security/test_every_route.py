@@ -101,6 +101,9 @@ RJ_REFERRERS: set[str] = {"restorative:referrals", "restorative:referral-new", "
 # The service's co-ordinators only (queues, the facilitator register, venues, the quarterly return's CSV …):
 RJ_COORDINATORS: set[str] = {
     "restorative:queue",
+    "restorative:venues",
+    "restorative:venue-new",
+    "restorative:venue",
     "restorative:facilitators",
     "restorative:facilitator-new",
     "restorative:facilitator",
@@ -121,11 +124,18 @@ RJ_CASE = {
     "restorative:consent",
     "restorative:assessment",
     "restorative:allocate",
+    "restorative:preparation",
+    "restorative:meeting-new",
+    "restorative:meeting",
+    "restorative:agreement",
+    "restorative:agreement-action",
+    "restorative:follow-up",
+    "restorative:survey-enter",
 }
 # Co-ordinators and analysts:
 RJ_DATASET: set[str] = set()
 # Open to anyone holding the link (the satisfaction survey): shows no one's name.
-RJ_PUBLIC: set[str] = set()
+RJ_PUBLIC: set[str] = {"restorative:survey"}
 CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_FACILITATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
 PUBLIC |= RJ_PUBLIC
 
