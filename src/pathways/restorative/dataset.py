@@ -37,14 +37,20 @@ publishing it should suppress small numbers first.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import statistics
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from pathways.accounts.models import Agency
+from pathways.access.models import AuditEvent
+from pathways.access.policies import Purpose, sharing_view
+from pathways.access.services import audit_record
+from pathways.accounts.models import Agency, AgencyKind, User
+from pathways.accounts.models import Role as AccountRole
 from pathways.restorative.models import (
     Agreement,
     AgreementAction,
@@ -55,6 +61,7 @@ from pathways.restorative.models import (
     Party,
     Survey,
 )
+from pathways.restorative.policies import can_coordinate, can_see_rj_dataset
 from pathways.restorative.reference import (
     ActionStatus,
     ClosureReason,
@@ -66,6 +73,7 @@ from pathways.restorative.reference import (
     Source,
     Stage,
 )
+from pathways.sharing.reference import Category
 
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 ALL = "all"
@@ -317,4 +325,95 @@ def rj_return(service: Agency, start: dt.date, end: dt.date) -> Return:
     return result
 
 
-__all__ = ["CSV_COLUMNS", "QuarterError", "Return", "last_complete_quarter", "quarter_bounds", "rj_return"]
+def csv_text(result: Return, quarter: str) -> str:
+    """The return in the CSV contract: `service,quarter,measure,breakdown,value`; blank for no value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for measure, breakdown, value in result.rows():
+        writer.writerow([result.service.code, quarter, measure, breakdown, "" if value is None else value])
+    return out.getvalue()
+
+
+# How the page names each measure and breakdown code.
+MEASURES: dict[str, str] = {
+    "referrals_received": "Referrals received",
+    "referrals_by_source": "Referrals by source",
+    "referrals_by_stage": "Referrals by stage",
+    "victims_on_referrals": "Victims on the referrals received",
+    "victims_offered": "Victims offered restorative justice",
+    "victims_offered_proportion": "Proportion of victims offered restorative justice",
+    "consent_given": "Consent given (first decision)",
+    "consent_declined": "Consent declined (first decision)",
+    "consent_rate": "Consent rate",
+    "consent_withdrawn": "Consent withdrawn",
+    "cases_accepted": "Cases accepted",
+    "accepted_with_meeting_held": "Accepted cases with a meeting held",
+    "conversion_rate": "Conversion rate",
+    "interventions_delivered": "Restorative interventions delivered",
+    "days_referral_to_meeting_median": "Median days from referral to meeting",
+    "days_referral_to_meeting_mean": "Mean days from referral to meeting",
+    "agreements_made": "Outcome agreements made",
+    "agreements_completed": "Outcome agreements completed",
+    "actions_done": "Agreement actions done",
+    "actions_not_done": "Agreement actions not done",
+    "surveys_completed": "Satisfaction surveys completed",
+    "surveys_satisfied": "Satisfied (4 or 5 out of 5)",
+    "satisfied_proportion": "Proportion satisfied",
+    "felt_safe_proportion": "Proportion who felt safe",
+    "would_recommend_proportion": "Proportion who would recommend it",
+    "cases_closed": "Cases closed",
+}
+_CODES: dict[str, dict[str, str]] = {
+    "referrals_by_source": dict(Source.choices),
+    "referrals_by_stage": dict(Stage.choices),
+    "interventions_delivered": dict(Intervention.choices),
+    "cases_closed": {**dict(ClosureReason.choices), "not_recorded": "No reason recorded"},
+}
+
+
+def breakdown_label(measure: str, code: str) -> str:
+    if code == ALL:
+        return "All"
+    return _CODES.get(measure, dict(Role.choices)).get(code, code)
+
+
+RATES = {m for m in MEASURES if m.endswith(("_proportion", "_rate"))}
+
+
+def services_for(user: User) -> QuerySet[Agency]:
+    """The services whose return this user may see: a co-ordinator, their own; an analyst, each
+    RJ service whose outcomes the agreements share with their agency for performance analysis.
+    A sharing that needs each person's consent does not open a whole service's figures."""
+    if not can_see_rj_dataset(user):
+        return Agency.objects.none()
+    allowed = Q(pk=user.agency_id) if can_coordinate(user) else Q(pk__in=[])
+    if user.has_role(AccountRole.ANALYST):
+        shared = sharing_view(user, Purpose.PERFORMANCE_ANALYSIS).sources.get(Category.OUTCOMES, {})
+        allowed |= Q(pk__in=[agency_id for agency_id, consent_only in shared.items() if not consent_only])
+    return Agency.objects.filter(allowed, kind=AgencyKind.RJ_SERVICE).order_by("name")
+
+
+def return_seen(*, user: User, service: Agency, quarter: str, export: bool, via: str = "web") -> None:
+    """Audit a look at (or a download of) a service's return: aggregate, so no person is named."""
+    audit_record(
+        user=user,
+        action=AuditEvent.Action.EXPORT if export else AuditEvent.Action.READ,
+        object_type="rj_dataset",
+        object_id=service.code,
+        purpose=Purpose.PERFORMANCE_ANALYSIS,
+        detail={"quarter": quarter},
+        via=via,
+    )
+
+
+__all__ = [
+    "CSV_COLUMNS",
+    "QuarterError",
+    "Return",
+    "last_complete_quarter",
+    "quarter_bounds",
+    "return_seen",
+    "rj_return",
+    "services_for",
+]
