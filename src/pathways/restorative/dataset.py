@@ -20,7 +20,8 @@ Measures (the `measure` column; `breakdown` is `all` or the code named):
 - `interventions_delivered` (all, and each `Intervention`): cases whose *first* held meeting
   (status held, earliest `held_on`) was held in the period, by that meeting's intervention.
 - `days_referral_to_meeting_median`, `days_referral_to_meeting_mean` (all): days from
-  `referred_on` to that first held meeting, for the same cases. Blank when there are none.
+  `referred_on` to that first held meeting, for the same cases (the mean rounded to two
+  places). Blank when there are none.
 - `agreements_made`, `agreements_completed` (all): outcome agreements with `made_on`, and with
   `completed_on`, in the period. `actions_done`, `actions_not_done` (all): agreement actions
   finished (`finished_on`) in the period with that status.
@@ -204,8 +205,8 @@ class Return:
                 ("surveys_completed", role, s["completed"]),
                 ("surveys_satisfied", role, s["satisfied"]),
                 ("satisfied_proportion", role, proportion(s["satisfied"], s["rated"])),
-                ("felt_safe_proportion", role, proportion(s["felt_safe"], s["felt_safe_answered"])),
-                ("would_recommend_proportion", role, proportion(s["would_recommend"], s["recommend_answered"])),
+                ("felt_safe_proportion", role, proportion(s["safe"], s["safe_answered"])),
+                ("would_recommend_proportion", role, proportion(s["recommend"], s["recommend_answered"])),
             ]
         rows.append(("cases_closed", ALL, self.cases_closed))
         rows += [("cases_closed", k, v) for k, v in self.closures.items()]
@@ -307,13 +308,13 @@ def rj_return(service: Agency, start: dt.date, end: dt.date) -> Return:
             completed=Count("pk"),
             satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
             rated=Count("pk", filter=Q(satisfaction__isnull=False)),
-            felt_safe=Count("pk", filter=Q(felt_safe=True)),
-            felt_safe_answered=Count("pk", filter=Q(felt_safe__isnull=False)),
-            would_recommend=Count("pk", filter=Q(would_recommend=True)),
+            safe=Count("pk", filter=Q(felt_safe=True)),
+            safe_answered=Count("pk", filter=Q(felt_safe__isnull=False)),
+            recommend=Count("pk", filter=Q(would_recommend=True)),
             recommend_answered=Count("pk", filter=Q(would_recommend__isnull=False)),
         )
     }
-    keys = ["completed", "satisfied", "rated", "felt_safe", "felt_safe_answered", "would_recommend"]
+    keys = ["completed", "satisfied", "rated", "safe", "safe_answered", "recommend"]
     keys.append("recommend_answered")
     result.surveys = {role: {k: int(surveys.get(role, {}).get(k, 0)) for k in keys} for role in Role.values}
 

@@ -61,7 +61,7 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
             end=end,
             sections=_sections(result),
         )
-    return render(request, "restorative/dataset.html", context, status=400 if form.errors else 200)
+    return render(request, "restorative/dataset.html", context, status=400 if services and form.errors else 200)
 
 
 def _sections(result: dataset.Return) -> list[dict[str, Any]]:
