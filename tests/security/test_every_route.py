@@ -104,7 +104,7 @@ RJ_COORDINATORS: set[str] = set()
 # anyone else in the service finds nothing (404), anyone outside it is refused (403).
 RJ_CASE = {"restorative:case"}
 # Co-ordinators and analysts:
-RJ_DATASET: set[str] = set()
+RJ_DATASET: set[str] = {"restorative:dataset", "restorative:dataset-csv"}
 # Open to anyone holding the link (the satisfaction survey): shows no one's name.
 RJ_PUBLIC: set[str] = set()
 CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
@@ -407,11 +407,19 @@ API_IMPORTERS = {"/api/v1/imports", "/api/v1/imports/{batch_id}", "/api/v1/impor
 API_ANY = {"/api/v1/people", "/api/v1/agreements"}
 API_ANALYSTS = {"/api/v1/reoffending"}
 API_RESOLUTIONS = {"/api/v1/resolutions", "/api/v1/resolutions/{resolution_id}"}
+# The restorative justice quarterly return: the service's co-ordinators and analysts.
+API_RJ_DATASET = {"/api/v1/restorative/dataset"}
 
 
 def test_every_api_operation_is_classified():
     assert {path for _, path in api_operations()} == (
-        API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY | API_ANALYSTS | API_RESOLUTIONS
+        API_PERSON
+        | API_DATA_PROTECTION_LEAD
+        | API_IMPORTERS
+        | API_ANY
+        | API_ANALYSTS
+        | API_RESOLUTIONS
+        | API_RJ_DATASET
     )
 
 
@@ -450,7 +458,7 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
     before = snapshot()
     for method, path in api_operations():
         url = api_url(path, world["ids"])
-        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANALYSTS:
+        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANALYSTS | API_RJ_DATASET:
             assert call(as_officer, method, url).status_code == 403, (method, path)
         if path in API_PERSON:
             response = call(as_housing, method, url)
