@@ -133,7 +133,7 @@ RJ_CASE = {
     "restorative:survey-enter",
 }
 # Co-ordinators and analysts:
-RJ_DATASET: set[str] = set()
+RJ_DATASET: set[str] = {"restorative:dataset", "restorative:dataset-csv"}
 # Open to anyone holding the link (the satisfaction survey): shows no one's name.
 RJ_PUBLIC: set[str] = {"restorative:survey"}
 CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_FACILITATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
@@ -438,11 +438,20 @@ API_ANALYSTS = {"/api/v1/reoffending"}
 API_RESOLUTIONS = {"/api/v1/resolutions", "/api/v1/resolutions/{resolution_id}"}
 # Restorative justice referrals: anyone who refers, from an agency that refers.
 API_RJ = {"/api/v1/restorative/referrals"}
+# The restorative justice quarterly return: the service's co-ordinators and analysts.
+API_RJ_DATASET = {"/api/v1/restorative/dataset"}
 
 
 def test_every_api_operation_is_classified():
     assert {path for _, path in api_operations()} == (
-        API_PERSON | API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANY | API_ANALYSTS | API_RESOLUTIONS | API_RJ
+        API_PERSON
+        | API_DATA_PROTECTION_LEAD
+        | API_IMPORTERS
+        | API_ANY
+        | API_ANALYSTS
+        | API_RESOLUTIONS
+        | API_RJ
+        | API_RJ_DATASET
     )
 
 
@@ -481,7 +490,7 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
     before = snapshot()
     for method, path in api_operations():
         url = api_url(path, world["ids"])
-        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANALYSTS:
+        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANALYSTS | API_RJ_DATASET:
             assert call(as_officer, method, url).status_code == 403, (method, path)
         if path in API_PERSON:
             response = call(as_housing, method, url)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 
 from pathways.access.models import AuditEvent
 from pathways.access.policies import Purpose, sharing_view
@@ -135,6 +135,7 @@ def service_extract(user: User | None, *, purpose: str = Purpose.PERFORMANCE_ANA
         "custody": _frame(custody_rows.iterator(chunk_size=CHUNK), "custody"),
     }
     frames["people"] = _people_frame(set(frames["offences"]["person_id"]))
+    frames["schemes"] = _frame(_restorative_justice_rows(user, purpose), "schemes")
 
     names = dict(Agency.objects.values_list("pk", "name"))
     extract = Extract(
@@ -158,11 +159,33 @@ def service_extract(user: User | None, *, purpose: str = Purpose.PERFORMANCE_ANA
             "offences": len(frames["offences"]),
             "outcomes": len(frames["outcomes"]),
             "custody": len(frames["custody"]),
+            "schemes": len(frames["schemes"]),
             "pseudonymous": True,
         },
         via=via,
     )
     return extract
+
+
+RESTORATIVE_JUSTICE = "restorative_justice"
+
+
+def _restorative_justice_rows(user: User | None, purpose: str) -> list[tuple[Any, str]]:
+    """(person, "restorative_justice") for each offender who took part in a restorative meeting
+    (one held), from the RJ services whose outcomes this user may analyse, so that the `scheme`
+    breakdown compares them with everyone else. A case belongs to its service, hence the alias."""
+    from pathways.restorative.models import Party
+    from pathways.restorative.reference import MeetingStatus, Role
+
+    condition, _ = shared_filter(user, Category.OUTCOMES, purpose)
+    people = (
+        Party.objects.annotate(agency_id=F("case__service_id"))
+        .filter(condition, role=Role.OFFENDER, person__isnull=False, case__meetings__status=MeetingStatus.HELD)
+        .order_by()
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    return [(person_id, RESTORATIVE_JUSTICE) for person_id in people]
 
 
 def _people_frame(person_ids: set[Any]) -> pd.DataFrame:
