@@ -184,7 +184,10 @@ def test_a_decided_level_3_resolution_is_referred_to_the_rj_service_as_a_real_re
     assert resolution.referred_to == f"Wessex Restorative Justice Service ({case.reference})"
     assert (case.source, case.stage, case.status) == (Source.POLICE, Stage.PRE_CHARGE, CaseStatus.REFERRED)
     assert case.resolution == resolution and case.offence == resolution.offence
-    assert sorted(case.parties.values_list("role", "name")) == [("offender", "Kelly Ward"), ("victim", "Quickmart Stores")]
+    assert sorted(case.parties.values_list("role", "name")) == [
+        ("offender", "Kelly Ward"),
+        ("victim", "Quickmart Stores"),
+    ]
     # The co-ordinator finds it in their queue, and may now see the offender's record.
     assert cases_visible_to(coordinator).filter(pk=case.pk).exists()
     assert people_visible_to(coordinator).filter(pk=shoplifter.pk).exists()
