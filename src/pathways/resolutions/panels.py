@@ -243,8 +243,8 @@ def waiting_for_panel(*, user: User) -> list[Resolution]:
 def complex_types(case: Case) -> list[str]:
     """The complex or sensitive case types the referral or any assessment marked."""
     marked = set(case.case_types or [])
-    for assessed in case.assessments.values_list("case_types", flat=True):
-        marked |= set(assessed or [])
+    for assessment in case.assessments.all():  # prefetched when listing many
+        marked |= set(assessment.case_types or [])
     return sorted(marked & COMPLEX)
 
 

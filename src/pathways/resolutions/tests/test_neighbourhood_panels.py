@@ -170,9 +170,9 @@ def test_a_panel_lists_only_its_own_services_low_level_cases_waiting_for_it(
     assert allocation in panels.rj_waiting_for_panel(user=coordinator)
     with pytest.raises(ValidationError, match="already listed"):
         panels.case_list(sitting=yesterday_sitting, rj_case=allocation, by=coordinator)
-    with pytest.raises(ValidationError, match="complex case \\(domestic abuse\\).*low-level cases only"):
+    with pytest.raises(ValidationError, match=r"complex case \(domestic abuse\).*low-level cases only"):
         panels.case_list(sitting=yesterday_sitting, rj_case=complex_case, by=coordinator)
-    with pytest.raises(ValidationError, match="complex case \\(hate crime\\)"):
+    with pytest.raises(ValidationError, match=r"complex case \(hate crime\)"):
         panels.case_list(sitting=yesterday_sitting, rj_case=assessed_complex, by=coordinator)
     with pytest.raises(ValidationError, match="not waiting for a panel"):
         panels.case_list(sitting=yesterday_sitting, rj_case=new_referral, by=coordinator)
