@@ -82,7 +82,9 @@ RESOLUTION = {
 RESOLUTION_SUPERVISORS = {"resolutions:review-queue"}
 RESOLUTION_RULE_KEEPERS = {"resolutions:rules", "resolutions:rules-version", "resolutions:rules-edit"}
 RESOLUTIONS = RESOLUTION_RECORDERS | RESOLUTION | RESOLUTION_SUPERVISORS | RESOLUTION_RULE_KEEPERS
-# Panels and Level 3 referral: officers and supervisors of the agency; figures: supervisors and analysts.
+# Panels and Level 3 referral: officers and supervisors of the agency; panels also the co-ordinators of an
+# RJ service (its Neighbourhood Justice Panels), who find no other agency's panel and refer no resolution;
+# figures: supervisors and analysts.
 RESOLUTION_PANELS = {
     "resolutions:panels",
     "resolutions:panel",
@@ -355,6 +357,29 @@ def test_an_officer_of_another_agency_finds_no_resolution(world, housing, make_u
             assert world["person"].surname not in response.content.decode(), name
     assert snapshot() == before
     assert AuditEvent.objects.filter(action="refused", username="housing-officer").exists()
+
+
+def test_an_rj_coordinator_reaches_only_their_own_services_panels(world, make_user):
+    from pathways.accounts.models import Agency, Role
+
+    service = Agency.objects.get(code="routes-rj")
+    client, before = signed_in_client(make_user("routes-coordinator", service, Role.RJ_COORDINATOR)), snapshot()
+    expected = {
+        "resolutions:panels": 200,
+        "resolutions:panel": 404,  # the police's panel
+        "resolutions:sitting": 404,
+        "resolutions:level3-refer": 403,
+        "resolutions:figures": 403,
+    }
+    routes = page_routes()
+    for name, status in expected.items():
+        url = url_for(name, routes[name], world["ids"])
+        response = client.get(url)
+        assert response.status_code == status, (name, response.status_code)
+        assert world["person"].surname not in response.content.decode(), name
+        if status != 200:
+            assert client.post(url, {"service": service.pk, "name": "x"}).status_code == status, name
+    assert snapshot() == before
 
 
 def test_an_agency_with_no_reason_to_see_a_person_finds_no_page_about_them(world, housing_worker):

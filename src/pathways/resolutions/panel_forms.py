@@ -1,4 +1,4 @@
-"""Forms for case-conference panels, Level 3 referrals and the figures page."""
+"""Forms for panels (case-conference and Neighbourhood Justice), Level 3 referrals and the figures page."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from typing import Any
 
 from django import forms
 
-from pathways.accounts.models import Agency
+from pathways.accounts.models import Agency, AgencyKind
 from pathways.resolutions.models import Panel, Resolution
 from pathways.resolutions.reference import ActionKind
+from pathways.restorative.models import Case
 from pathways.web.forms import GovukFormMixin
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 YES_NO = [("yes", "Yes"), ("no", "No")]
+# Actions in a Neighbourhood Justice Panel's own words, beside the community's options: enough
+# for one hearing's agreement (more are added to the agreement on the case afterwards).
+FREE_ACTIONS = 3
 # Besides the community's options, what a panel may agree without further detail.
 OTHER_KINDS = [
     ("", "None"),
@@ -67,6 +71,18 @@ class MemberForm(GovukFormMixin, forms.Form):
     )
     community_member = forms.BooleanField(label="A member of the community", required=False)
     role = forms.CharField(label="Role on the panel", max_length=100, required=False)
+    trained_on = _date("Date they completed panel training", required=False)
+
+    def __init__(self, *args: Any, panel: Panel, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if panel.kind == Panel.Kind.NEIGHBOURHOOD_JUSTICE:
+            # Trained community volunteers hear the cases (seed 002): the service checks a
+            # community member has a training date; partners' representatives need none here.
+            self.fields["agency"].empty_label = "Not from an agency (a community volunteer)"
+            self.fields["community_member"].label = "A trained community volunteer"
+            self.fields["trained_on"].help_text = "Needed for a community volunteer. For example, 2026-04-01"
+        else:
+            del self.fields["trained_on"]
 
 
 class SittingForm(GovukFormMixin, forms.Form):
@@ -86,6 +102,21 @@ class ListCaseForm(GovukFormMixin, forms.Form):
         field = self.fields["resolution"]
         field.queryset = Resolution.objects.filter(pk__in=[r.pk for r in waiting]).select_related("person")  # type: ignore[attr-defined]
         field.label_from_instance = lambda r: f"{r.reference}: {r.person.full_name}"  # type: ignore[attr-defined]
+
+
+class ListRjCaseForm(GovukFormMixin, forms.Form):
+    rj_case = forms.ModelChoiceField(
+        label="Case waiting for a panel",
+        queryset=Case.objects.none(),
+        error_messages={"required": "Choose a case to list", "invalid_choice": "Choose a case to list"},
+    )
+
+    def __init__(self, *args: Any, waiting: list[Case], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["rj_case"]
+        field.queryset = Case.objects.filter(pk__in=[c.pk for c in waiting])  # type: ignore[attr-defined]
+        offenders = {c.pk: ", ".join(p.name for p in c.parties.all() if p.role == "offender") for c in waiting}
+        field.label_from_instance = lambda c: f"{c.reference}: {offenders.get(c.pk) or 'offender not named'}"  # type: ignore[attr-defined]
 
 
 class HearingForm(GovukFormMixin, forms.Form):
@@ -126,6 +157,22 @@ class HearingForm(GovukFormMixin, forms.Form):
     def __init__(self, *args: Any, panel: Panel, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["options"].choices = [(o, o) for o in panel.restorative_options]  # type: ignore[attr-defined]
+        self.neighbourhood = panel.kind == Panel.Kind.NEIGHBOURHOOD_JUSTICE
+        if self.neighbourhood:
+            # At a Neighbourhood Justice Panel the agreement may be in the panel's own words,
+            # each action with its own owner and date (the RJ outcome agreement).
+            del self.fields["other_kind"], self.fields["other_description"]
+            self.fields["victim_attended"].help_text = "The victim takes part only if they choose to."
+            self.fields["owner"].label = "Who sees the restorative options done"
+            self.fields["due_on"].label = "Date the restorative options are due"
+            for n in range(1, FREE_ACTIONS + 1):
+                self.fields[f"action_{n}"] = forms.CharField(
+                    label=f"Other action agreed ({n})", max_length=500, required=False
+                )
+                self.fields[f"action_{n}_owner"] = forms.CharField(
+                    label=f"Who sees action {n} done", max_length=200, required=False
+                )
+                self.fields[f"action_{n}_due_on"] = _date(f"Date action {n} is due", required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -137,15 +184,28 @@ class HearingForm(GovukFormMixin, forms.Form):
                 self.add_error("owner", "Say who sees the actions done")
             if not data.get("due_on") and "due_on" not in self.errors:
                 self.add_error("due_on", "Enter the date the actions are due")
+        if self.neighbourhood:
+            for n in range(1, FREE_ACTIONS + 1):
+                if not (data.get(f"action_{n}") or "").strip():
+                    continue
+                if not (data.get(f"action_{n}_owner") or "").strip():
+                    self.add_error(f"action_{n}_owner", f"Say who sees action {n} done")
+                if not data.get(f"action_{n}_due_on") and f"action_{n}_due_on" not in self.errors:
+                    self.add_error(f"action_{n}_due_on", f"Enter the date action {n} is due")
         return data
 
 
 class ReferForm(GovukFormMixin, forms.Form):
-    coordinator = forms.CharField(
-        label="Specialist co-ordinator",
-        help_text="Who the case is referred to (the restorative justice service, once it exists, takes these).",
-        max_length=200,
-        error_messages={"required": "Enter the specialist co-ordinator's name"},
+    service = forms.ModelChoiceField(
+        label="Restorative justice service",
+        help_text="The service's co-ordinators arrange the specialist conference.",
+        queryset=Agency.objects.filter(kind=AgencyKind.RJ_SERVICE).order_by("name"),
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the restorative justice service",
+            "invalid_choice": "Choose the restorative justice service",
+        },
     )
 
 

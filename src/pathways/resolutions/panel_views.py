@@ -1,5 +1,6 @@
-"""Pages for case-conference panels, Level 3 referrals and the resolution figures. Thin: the rules
-live in `panels`, `figures` and the policies."""
+"""Pages for panels (Level 2 case-conference panels and Neighbourhood Justice Panels: one
+feature), Level 3 referrals and the resolution figures. Thin: the rules live in `panels`,
+`figures` and the policies."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from pathways.accounts.models import User
 from pathways.resolutions import figures, panels, services
 from pathways.resolutions.models import Panel, PanelCase, PanelSitting
 from pathways.resolutions.panel_forms import (
+    FREE_ACTIONS,
     HearingForm,
     ListCaseForm,
+    ListRjCaseForm,
     MemberForm,
     OptionsForm,
     PanelForm,
@@ -30,9 +33,12 @@ from pathways.resolutions.panel_forms import (
     ReferForm,
     SittingForm,
 )
-from pathways.resolutions.policies import can_run_panels, can_see_resolution_figures
+from pathways.resolutions.policies import can_record_resolutions, can_run_panels, can_see_resolution_figures
 from pathways.resolutions.reference import ActionKind, Route
 from pathways.resolutions.selectors import access_resolution
+from pathways.restorative.models import Case
+from pathways.restorative.reference import Role as PartyRole
+from pathways.restorative.selectors import cases_visible_to
 from pathways.web.forms import apply_service_errors
 
 
@@ -61,10 +67,19 @@ def panel_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
     listed = Panel.objects.filter(agency_id=user.agency_id).order_by("name")
+    kind = panels.kind_for(user.agency)
+    neighbourhood = kind == Panel.Kind.NEIGHBOURHOOD_JUSTICE
+    waiting = panels.rj_waiting_for_panel(user=user) if neighbourhood else panels.waiting_for_panel(user=user)
     return render(
         request,
         "resolutions/panel_list.html",
-        {"panels": listed, "form": form, "waiting": len(panels.waiting_for_panel(user=user))},
+        {
+            "panels": listed,
+            "form": form,
+            "waiting": len(waiting),
+            "kind_label": Panel.Kind(kind).label,
+            "neighbourhood": neighbourhood,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -74,7 +89,7 @@ def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     panel = get_object_or_404(Panel, pk=panel_id, agency_id=user.agency_id)
     which = request.POST.get("form") if request.method == "POST" else None
-    member_form = MemberForm(request.POST if which == "member" else None, prefix="member")
+    member_form = MemberForm(request.POST if which == "member" else None, prefix="member", panel=panel)
     sitting_form = SittingForm(request.POST if which == "sitting" else None, prefix="sitting")
     options_form = OptionsForm(
         request.POST if which == "options" else None,
@@ -104,6 +119,7 @@ def panel_detail(request: HttpRequest, panel_id: uuid.UUID) -> HttpResponse:
         "resolutions/panel_detail.html",
         {
             "panel": panel,
+            "neighbourhood": panel.kind == Panel.Kind.NEIGHBOURHOOD_JUSTICE,
             "members": panel.members.select_related("agency").order_by("name"),
             "sittings": panel.sittings.order_by("-sits_on"),
             "member_form": member_form,
@@ -123,6 +139,17 @@ def _hearing_actions(data: dict[str, Any]) -> list[services.ActionInput]:
         services.ActionInput(kind=ActionKind.REPARATION_COMMUNITY, description=o, owner=owner, due_on=due_on)  # type: ignore[arg-type]
         for o in data["options"]
     ]
+    for n in range(1, FREE_ACTIONS + 1):
+        described = (data.get(f"action_{n}") or "").strip()
+        if described:
+            actions.append(
+                services.ActionInput(
+                    kind=panels.AGREED_ACTION,
+                    description=described,
+                    owner=(data.get(f"action_{n}_owner") or "").strip(),
+                    due_on=data[f"action_{n}_due_on"],
+                )
+            )
     if data.get("other_kind"):
         actions.append(
             services.ActionInput(
@@ -135,6 +162,29 @@ def _hearing_actions(data: dict[str, Any]) -> list[services.ActionInput]:
     return actions
 
 
+def _audit_rj_named(request: HttpRequest, cases: list[Case]) -> None:
+    """Record that this page named the people on these RJ cases (or the case, where no one on
+    it has a record), as opening the case would."""
+    people: set[Any] = set()
+    for case in cases:
+        found = {p.person_id for p in case.parties.all() if p.person_id is not None}
+        people |= found
+        if not found:
+            audit_record(
+                user=request.user,
+                action=AuditEvent.Action.READ,
+                object_type="rj_case",
+                object_id=str(case.pk),
+                purpose=request_purpose(request),
+                detail={"page": request.path, "rj_case": case.reference},
+            )
+    _audit_named(request, people)
+
+
+def _offender(case: Case) -> str:
+    return ", ".join(p.name for p in case.parties.all() if p.role == PartyRole.OFFENDER) or "Offender not named"
+
+
 @requires(can_run_panels)
 def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -142,22 +192,58 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
         PanelSitting.objects.select_related("panel"), pk=sitting_id, panel__agency_id=user.agency_id
     )
     panel = sitting.panel
-    visible = set(people_visible_to(user).values_list("pk", flat=True))
-    cases = list(sitting.cases.select_related("resolution__person").order_by("created_at"))
-    listed_ids = {c.resolution_id for c in cases}
-    waiting = [r for r in panels.waiting_for_panel(user=user) if r.pk not in listed_ids]
+    neighbourhood = panel.kind == Panel.Kind.NEIGHBOURHOOD_JUSTICE
+    cases = list(
+        sitting.cases.select_related("resolution__person", "rj_case")
+        .prefetch_related("rj_case__parties")
+        .order_by("created_at")
+    )
+    rows: list[dict[str, Any]]
+    waiting: list[Any]
+    if neighbourhood:
+        scope = set(cases_visible_to(user).filter(pk__in=[c.rj_case_id for c in cases]).values_list("pk", flat=True))
+        rows = [
+            {
+                "case": c,
+                "visible": c.rj_case_id in scope,
+                "reference": c.rj_case.reference,
+                "name": _offender(c.rj_case),
+            }
+            for c in cases
+            if c.rj_case_id is not None
+        ]
+        listed_ids = {c.rj_case_id for c in cases}
+        waiting = [c for c in panels.rj_waiting_for_panel(user=user) if c.pk not in listed_ids]
+        list_form: ListCaseForm | ListRjCaseForm = ListRjCaseForm(
+            request.POST if request.POST.get("form") == "list" else None, waiting=waiting
+        )
+    else:
+        visible = set(people_visible_to(user).values_list("pk", flat=True))
+        rows = [
+            {
+                "case": c,
+                "visible": c.resolution.person_id in visible,
+                "reference": c.resolution.reference,
+                "name": c.resolution.person.full_name,
+            }
+            for c in cases
+            if c.resolution_id is not None
+        ]
+        listed_ids = {c.resolution_id for c in cases}
+        waiting = [r for r in panels.waiting_for_panel(user=user) if r.pk not in listed_ids]
+        list_form = ListCaseForm(request.POST if request.POST.get("form") == "list" else None, waiting=waiting)
     which = request.POST.get("form") if request.method == "POST" else None
-    list_form = ListCaseForm(request.POST if which == "list" else None, waiting=waiting)
-    hearing_case: PanelCase | None = None
+    hearing_row: dict[str, Any] | None = None
     case_id = request.POST.get("case") if which == "hear" else request.GET.get("case")
     if case_id:
-        hearing_case = next((c for c in cases if str(c.pk) == case_id and not c.heard), None)
-        if hearing_case is None or hearing_case.resolution.person_id not in visible:
+        hearing_row = next((r for r in rows if str(r["case"].pk) == case_id and not r["case"].heard), None)
+        if hearing_row is None or not hearing_row["visible"]:
             raise Http404("No such case at this sitting")
+    hearing_case: PanelCase | None = hearing_row["case"] if hearing_row else None
     hearing_form = HearingForm(request.POST if which == "hear" else None, panel=panel) if hearing_case else None
     if which == "list" and list_form.is_valid():
         try:
-            panels.case_list(sitting=sitting, resolution=list_form.cleaned_data["resolution"], by=user)
+            panels.case_list(sitting=sitting, by=user, **list_form.cleaned_data)
             messages.success(request, "Case listed")
             return redirect("resolutions:sitting", sitting_id=sitting.pk)
         except ValidationError as error:
@@ -174,17 +260,23 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
                 notes=data["notes"],
                 actions=_hearing_actions(data),
             )
-            if heard.heard:
+            if heard.heard and neighbourhood:
+                messages.success(request, "Hearing recorded: the agreement is on the case")
+            elif heard.heard:
                 messages.success(request, "Hearing recorded and the agreed actions added to the resolution")
             else:
                 messages.success(request, "Case adjourned: the offender did not attend, so nothing was agreed")
             return redirect("resolutions:sitting", sitting_id=sitting.pk)
         except ValidationError as error:
             apply_service_errors(hearing_form, error)
-    _audit_named(
-        request,
-        {c.resolution.person_id for c in cases if c.resolution.person_id in visible} | {r.person_id for r in waiting},
-    )
+    if neighbourhood:
+        _audit_rj_named(request, [c.rj_case for c in cases if c.rj_case_id in scope] + waiting)
+    else:
+        _audit_named(
+            request,
+            {c.resolution.person_id for c in cases if c.resolution.person_id in visible}
+            | {r.person_id for r in waiting},
+        )
     failed = list_form.errors or (hearing_form is not None and hearing_form.errors)
     return render(
         request,
@@ -192,10 +284,12 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
         {
             "sitting": sitting,
             "panel": panel,
-            "cases": [{"case": c, "visible": c.resolution.person_id in visible} for c in cases],
+            "neighbourhood": neighbourhood,
+            "cases": rows,
             "list_form": list_form,
             "waiting": waiting,
             "hearing_case": hearing_case,
+            "hearing_row": hearing_row,
             "hearing_form": hearing_form,
             "form": hearing_form if hearing_form is not None and hearing_form.errors else list_form,
         },
@@ -203,26 +297,33 @@ def sitting_detail(request: HttpRequest, sitting_id: uuid.UUID) -> HttpResponse:
     )
 
 
-@requires(can_run_panels)
+@requires(can_record_resolutions)
 def level3_refer(request: HttpRequest, resolution_id: uuid.UUID) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     resolution = access_resolution(user=user, resolution_id=resolution_id, purpose=request_purpose(request))
     person = resolution.person
     if resolution.route != Route.LEVEL_3:
-        raise Http404("Only Level 3 resolutions are referred to the specialist co-ordinator")
-    form = ReferForm(request.POST or None, initial={"coordinator": resolution.referred_to})
-    if request.method == "POST" and form.is_valid():
+        raise Http404("Only Level 3 resolutions are referred to a restorative justice service")
+    referral = Case.objects.filter(resolution=resolution).select_related("service").first()
+    form = ReferForm(request.POST or None) if referral is None else None
+    if request.method == "POST" and form is not None and form.is_valid():
         try:
-            panels.level3_refer(resolution=resolution, by=user, coordinator=form.cleaned_data["coordinator"])
-            messages.success(request, f"{resolution.reference} referred to {form.cleaned_data['coordinator']}")
+            case = panels.level3_refer(resolution=resolution, by=user, service=form.cleaned_data["service"])
+            messages.success(request, f"{resolution.reference} referred to {case.service.name} as {case.reference}")
             return redirect("resolutions:level3-refer", resolution_id=resolution.pk)
         except ValidationError as error:
             apply_service_errors(form, error)
     return render(
         request,
         "resolutions/panel_refer.html",
-        {"resolution": resolution, "person": person, "form": form},
-        status=400 if form.errors else 200,
+        {
+            "resolution": resolution,
+            "person": person,
+            "form": form,
+            "referral": referral,
+            "no_services": form is not None and not form.fields["service"].queryset.exists(),  # type: ignore[attr-defined]
+        },
+        status=400 if form is not None and form.errors else 200,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pathways.accounts.models import Role
+from pathways.restorative.policies import can_coordinate
 
 
 def _active(user: Any) -> bool:
@@ -27,7 +28,9 @@ def can_edit_resolution_rules(user: Any) -> bool:
 
 
 def can_run_panels(user: Any) -> bool:
-    return _active(user) and user.has_role(Role.SUPERVISOR, Role.OFFICER)
+    """Officers and supervisors run their agency's Level 2 case-conference panels; a restorative
+    justice service's co-ordinators run its Neighbourhood Justice Panels (one panel feature)."""
+    return _active(user) and (user.has_role(Role.SUPERVISOR, Role.OFFICER) or can_coordinate(user))
 
 
 def can_see_resolution_figures(user: Any) -> bool:

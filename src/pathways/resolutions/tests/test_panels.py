@@ -1,4 +1,4 @@
-"""Case-conference panels (Level 2) and Level 3 referrals: the services and the pages."""
+"""Case-conference panels (Level 2) and Level 3 referrals to an RJ service: the services and the pages."""
 
 from __future__ import annotations
 
@@ -10,11 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pathways.access.models import AuditEvent
+from pathways.access.policies import people_visible_to
 from pathways.accounts.models import Role
 from pathways.resolutions import panels, services
 from pathways.resolutions.models import PanelCase, Resolution
 from pathways.resolutions.reference import ActionKind, ActionStatus, Route, Status
 from pathways.resolutions.testing import create_resolution, due
+from pathways.restorative.models import Case
+from pathways.restorative.reference import CaseStatus, Source, Stage
+from pathways.restorative.selectors import cases_visible_to
 from pathways.testing import signed_in_client
 
 OPTIONS = ["Litter picking", "Cleaning criminal damage", "Clearing wasteland", "Community work"]
@@ -171,27 +175,53 @@ def test_a_hearing_agrees_the_communitys_reparation_and_done_actions_complete_th
     assert set(resolution.actions.values_list("status", flat=True)) == {ActionStatus.DONE}
 
 
-def test_a_decided_level_3_resolution_is_referred_to_the_coordinator(officer, sergeant, shoplifter, known_offender):
+def test_a_decided_level_3_resolution_is_referred_to_the_rj_service_as_a_real_referral(
+    officer, sergeant, shoplifter, known_offender, rj_service, coordinator
+):
     resolution = level3(officer, sergeant, shoplifter)
-    panels.level3_refer(resolution=resolution, by=officer, coordinator="  Alex   Morgan, RJ co-ordinator ")
+    case = panels.level3_refer(resolution=resolution, by=officer, service=rj_service)
     resolution.refresh_from_db()
-    assert resolution.referred_to == "Alex Morgan, RJ co-ordinator"
+    assert resolution.referred_to == f"Wessex Restorative Justice Service ({case.reference})"
+    assert (case.source, case.stage, case.status) == (Source.POLICE, Stage.PRE_CHARGE, CaseStatus.REFERRED)
+    assert case.resolution == resolution and case.offence == resolution.offence
+    assert sorted(case.parties.values_list("role", "name")) == [
+        ("offender", "Kelly Ward"),
+        ("victim", "Quickmart Stores"),
+    ]
+    # The co-ordinator finds it in their queue, and may now see the offender's record.
+    assert cases_visible_to(coordinator).filter(pk=case.pk).exists()
+    assert people_visible_to(coordinator).filter(pk=shoplifter.pk).exists()
     event = AuditEvent.objects.filter(object_type="resolution", object_id=str(resolution.pk)).latest("pk")
-    assert event.detail == {"referred_to": "Alex Morgan, RJ co-ordinator", "before": ""}
-    with pytest.raises(ValidationError):
-        panels.level3_refer(resolution=resolution, by=officer, coordinator=" ")
+    assert event.detail == {"referred_to": resolution.referred_to, "rj_case": case.reference, "before": ""}
+    with pytest.raises(ValidationError, match="already referred to Wessex"):
+        panels.level3_refer(resolution=resolution, by=sergeant, service=rj_service)
+    assert Case.objects.filter(resolution=resolution).count() == 1
     other = level2(officer, known_offender)
     with pytest.raises(ValidationError, match="Level 3"):
-        panels.level3_refer(resolution=other, by=officer, coordinator="Alex Morgan")
+        panels.level3_refer(resolution=other, by=officer, service=rj_service)
 
 
-def test_a_level_3_awaiting_review_is_not_yet_referred(officer, shoplifter):
+def test_a_level_3_referral_goes_only_to_an_rj_service_and_only_from_the_deciding_agency(
+    officer, sergeant, shoplifter, probation, rj_service, coordinator
+):
+    resolution = level3(officer, sergeant, shoplifter)
+    with pytest.raises(ValidationError, match="not a restorative justice service"):
+        panels.level3_refer(resolution=resolution, by=officer, service=probation)
+    with pytest.raises(PermissionDenied):
+        panels.level3_refer(resolution=resolution, by=coordinator, service=rj_service)
+    assert not Case.objects.exists()
+    resolution.refresh_from_db()
+    assert resolution.referred_to == ""
+
+
+def test_a_level_3_awaiting_review_is_not_yet_referred(officer, shoplifter, rj_service):
     resolution = create_resolution(officer=officer, person=shoplifter)
     services.resolution_decide(
         resolution=resolution, by=officer, route=Route.LEVEL_3, override_reason="The victim asked for a conference"
     )
     with pytest.raises(ValidationError):
-        panels.level3_refer(resolution=resolution, by=officer, coordinator="Alex Morgan")
+        panels.level3_refer(resolution=resolution, by=officer, service=rj_service)
+    assert not Case.objects.exists()
 
 
 # --- Pages -----------------------------------------------------------------------------
@@ -275,15 +305,23 @@ def test_another_agency_finds_no_panel_and_a_caseworker_is_refused(panel, sittin
     assert caseworker.get(reverse("resolutions:panels")).status_code == 403
 
 
-def test_the_referral_page_is_only_for_level_3(officer, sergeant, shoplifter, known_offender):
+def test_the_referral_page_is_only_for_level_3(officer, sergeant, shoplifter, known_offender, rj_service):
     resolution = level3(officer, sergeant, shoplifter)
     client = signed_in_client(officer)
     url = reverse("resolutions:level3-refer", kwargs={"resolution_id": resolution.pk})
-    assert client.get(url).status_code == 200
-    assert client.post(url, {"coordinator": ""}).status_code == 400
-    assert client.post(url, {"coordinator": "Alex Morgan"}).status_code == 302
+    page = client.get(url)
+    assert page.status_code == 200 and "Wessex Restorative Justice Service" in page.content.decode()
+    assert client.post(url, {"service": ""}).status_code == 400
+    assert client.post(url, {"service": rj_service.pk}).status_code == 302
     resolution.refresh_from_db()
-    assert resolution.referred_to == "Alex Morgan"
+    case = Case.objects.get(resolution=resolution)
+    assert resolution.referred_to == f"Wessex Restorative Justice Service ({case.reference})"
+    detail = client.get(reverse("resolutions:detail", kwargs={"resolution_id": resolution.pk})).content.decode()
+    assert f"Referred to Wessex Restorative Justice Service ({case.reference})" in detail
+    again = client.get(url).content.decode()
+    assert "A resolution is referred once" in again and 'name="service"' not in again
+    assert client.post(url, {"service": rj_service.pk}).status_code == 200  # nothing to submit: shown, not refused
+    assert Case.objects.filter(resolution=resolution).count() == 1
     other = level2(officer, known_offender)
     assert client.get(reverse("resolutions:level3-refer", kwargs={"resolution_id": other.pk})).status_code == 404
 
