@@ -105,7 +105,10 @@ _cache_lock = threading.Lock()
 def _signature(user: User, purpose: str) -> tuple[Any, ...]:
     """Changes whenever anything the extract rests on changes."""
     parts: list[Any] = [user.agency_id, purpose, timezone.localdate()]
-    for model in (Offence, OffenceOutcome, CustodyPeriod, Person, Consent, Agreement):
+    from pathways.restorative.models import Meeting, Party
+
+    # Meetings and parties decide who is in the restorative justice scheme.
+    for model in (Offence, OffenceOutcome, CustodyPeriod, Person, Consent, Agreement, Meeting, Party):
         parts.append(tuple(model.objects.aggregate(n=Count("pk"), changed=Max("updated_at")).values()))
     return tuple(parts)
 

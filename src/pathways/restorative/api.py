@@ -22,6 +22,7 @@ from pathways.accounts.models import Agency, AgencyKind
 from pathways.offending.models import Offence
 from pathways.restorative import referrals
 from pathways.restorative.models import Case
+from pathways.restorative.policies import can_refer
 from pathways.restorative.reference import Role
 from pathways.restorative.selectors import referrals_made_by_agency
 from pathways.sharing.reference import Category
@@ -88,7 +89,7 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _require(request: HttpRequest) -> None:
-    if not referrals.may_refer(request.user):  # type: ignore[arg-type]
+    if not can_refer(request.user):  # type: ignore[arg-type]
         raise HttpError(403, "Only officers, supervisors, caseworkers and co-ordinators of referring agencies refer")
 
 

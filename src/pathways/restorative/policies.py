@@ -20,10 +20,29 @@ def _in_service(user: Any) -> bool:
     return _active(user) and user.agency.kind == AgencyKind.RJ_SERVICE
 
 
+# The partners that refer: the justice agencies, councils (their anti-social behaviour teams),
+# victim services (voluntary organisations) and the service itself (victims' own referrals).
+# Housing, health and the commissioner's office hold no cases a referral would start from.
+REFERRING_AGENCY_KINDS = frozenset(
+    {
+        AgencyKind.POLICE,
+        AgencyKind.PROBATION,
+        AgencyKind.YOUTH_OFFENDING,
+        AgencyKind.COUNCIL,
+        AgencyKind.VOLUNTARY,
+        AgencyKind.RJ_SERVICE,
+    }
+)
+
+
 def can_refer(user: Any) -> bool:
-    """Officers, supervisors and caseworkers of any partner refer; co-ordinators enter
+    """Officers, supervisors and caseworkers of a referring partner refer; co-ordinators enter
     victims' own referrals and those that arrive by phone or letter."""
-    return _active(user) and user.has_role(Role.OFFICER, Role.SUPERVISOR, Role.CASEWORKER, Role.RJ_COORDINATOR)
+    return (
+        _active(user)
+        and user.has_role(Role.OFFICER, Role.SUPERVISOR, Role.CASEWORKER, Role.RJ_COORDINATOR)
+        and user.agency.kind in REFERRING_AGENCY_KINDS
+    )
 
 
 def can_coordinate(user: Any) -> bool:

@@ -19,7 +19,7 @@ from pathways.access.services import access_person
 from pathways.offending.models import Offence
 from pathways.restorative import referrals
 from pathways.restorative.models import Case, Party
-from pathways.restorative.policies import can_coordinate, can_facilitate
+from pathways.restorative.policies import can_coordinate, can_facilitate, can_refer
 from pathways.restorative.reference import ConsentStatus, ContactResult, Role
 from pathways.restorative.referral_forms import (
     AnswerForm,
@@ -57,7 +57,7 @@ def _apply(form: Any, error: ValidationError) -> None:
         apply_service_errors(form, error)
 
 
-@requires(referrals.may_refer, REFERRERS)
+@requires(can_refer, REFERRERS)
 def referral_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     person, offences = None, []
@@ -124,7 +124,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     return render(request, "restorative/referral_new.html", {"form": form, "person": person}, status=status)
 
 
-@requires(referrals.may_refer, REFERRERS)
+@requires(can_refer, REFERRERS)
 def referral_list(request: HttpRequest) -> HttpResponse:
     """What the referrer's agency sent and where each stands: the status only, never the
     service's notes about the people."""
@@ -132,7 +132,7 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     return render(request, "restorative/referral_list.html", {"referrals": found, "answer_form": AnswerForm()})
 
 
-@requires(referrals.may_refer, REFERRERS)
+@requires(can_refer, REFERRERS)
 def referral_answer(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = referrals_made_by_agency(request.user).filter(pk=case_id).first()  # type: ignore[arg-type]
     if case is None:

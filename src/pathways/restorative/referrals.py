@@ -41,25 +41,6 @@ from pathways.restorative.reference import (
     TaskStatus,
 )
 
-# The partners that refer: the justice agencies, councils (their anti-social behaviour teams),
-# victim services (voluntary organisations) and the service itself (victims' own referrals).
-# Housing, health and the commissioner's office hold no cases a referral would start from.
-REFERRING_AGENCY_KINDS = frozenset(
-    {
-        AgencyKind.POLICE,
-        AgencyKind.PROBATION,
-        AgencyKind.YOUTH_OFFENDING,
-        AgencyKind.COUNCIL,
-        AgencyKind.VOLUNTARY,
-        AgencyKind.RJ_SERVICE,
-    }
-)
-
-
-def may_refer(user: User) -> bool:
-    """`policies.can_refer` (the role), from an agency that refers."""
-    return can_refer(user) and user.agency.kind in REFERRING_AGENCY_KINDS
-
 
 @dataclass
 class PartyInput:
@@ -136,7 +117,7 @@ def _check(by: User, referral: ReferralInput, today: dt.date) -> dict[str, str]:
 def referral_create(*, by: User, referral: ReferralInput, resolution: object | None = None) -> Case:
     """Refer a case to a restorative justice service. Each party with a record is shared with
     the service (so its co-ordinators can see them); the referral waits in the service's queue."""
-    if not may_refer(by):
+    if not can_refer(by):
         raise PermissionDenied("Your role does not make restorative justice referrals")
     today = timezone.localdate()
     errors = _check(by, referral, today)
@@ -352,7 +333,7 @@ def referral_ask(*, case: Case, by: User, question: str, on: dt.date | None = No
 def referral_answer(*, case: Case, by: User, answer: str, on: dt.date | None = None) -> Case:
     """The referring agency answers the co-ordinator's question. The answer is added to why the
     case was referred, dated, so the co-ordinator reads the whole referral in one place."""
-    if not may_refer(by):
+    if not can_refer(by):
         raise PermissionDenied("Your role does not make restorative justice referrals")
     case = Case.objects.select_for_update().filter(pk=case.pk, referring_agency_id=by.agency_id).first()
     if case is None:

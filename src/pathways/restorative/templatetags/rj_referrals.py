@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from pathways.restorative import referrals
+from pathways.restorative import policies
 from pathways.restorative.referral_forms import CloseForm, ConsentForm, ContactForm, DecisionForm
 
 register = template.Library()
@@ -15,7 +15,7 @@ register = template.Library()
 
 @register.filter
 def may_refer(user: Any) -> bool:
-    return referrals.may_refer(user)
+    return policies.can_refer(user)
 
 
 @register.simple_tag
