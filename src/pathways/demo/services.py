@@ -280,6 +280,9 @@ def demo_build(
     from pathways.resolutions.demo import demo_resolutions_create
 
     sizes["resolutions"] = demo_resolutions_create(today=today or timezone.localdate(), seed=seed)
+    from pathways.restorative.demo import demo_restorative_create
+
+    sizes["restorative_justice_cases"] = demo_restorative_create(today=today or timezone.localdate(), seed=seed)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

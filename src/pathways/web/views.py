@@ -259,6 +259,7 @@ _ROLE_TASKS = {
             "resolutions:list",
             "Community resolutions, diversion contracts and referrals you have under way.",
         ),
+        ("Restorative justice referrals", "restorative:referrals", "Refer a case, and follow your agency's referrals."),
     ],
     Role.SUPERVISOR: [
         ("Find a person", "people:search", "Look up the people your team is working with."),
@@ -283,9 +284,38 @@ _ROLE_TASKS = {
             "The gravity matrix, eligibility rules and Community Remedy menu, with their versions.",
         ),
     ],
-    Role.CASEWORKER: [("Find a person", "people:search", "See what you may see about the people you work with.")],
-    Role.RJ_COORDINATOR: [("Find a person", "people:search", "Look up the people in a restorative justice referral.")],
-    Role.FACILITATOR: [("Find a person", "people:search", "Look up the people in the cases allocated to you.")],
+    Role.CASEWORKER: [
+        ("Find a person", "people:search", "See what you may see about the people you work with."),
+        ("Restorative justice referrals", "restorative:referrals", "Refer a case, and follow your agency's referrals."),
+    ],
+    Role.RJ_COORDINATOR: [
+        (
+            "Referrals and cases",
+            "restorative:queue",
+            "New referrals waiting for a decision, with their ages, and every open case.",
+        ),
+        (
+            "Facilitators",
+            "restorative:facilitators",
+            "The register: vetting, training, supervision, capacity, and what expires soon.",
+        ),
+        ("Venues", "restorative:venues", "Rooms partners lend for meetings, their access and when they can be used."),
+        (
+            "Neighbourhood Justice Panels",
+            "resolutions:panels",
+            "Panels of trained volunteers, their sittings and cases.",
+        ),
+        ("Quarterly return", "restorative:dataset", "The standard RJ dataset for a quarter, as a page and a CSV."),
+        (
+            "Refer a case",
+            "restorative:referral-new",
+            "Enter a victim's own referral, or one that came by phone or letter.",
+        ),
+    ],
+    Role.FACILITATOR: [
+        ("My cases", "restorative:my-cases", "The restorative justice cases allocated to you."),
+        ("Find a person", "people:search", "Look up the people in the cases allocated to you."),
+    ],
     Role.ANALYST: [
         (
             "Performance framework",
@@ -302,6 +332,7 @@ _ROLE_TASKS = {
             "analytics:strategic-assessment",
             "Where crime happens, who offends and who is harmed, and how much offending is reoffending.",
         ),
+        ("Restorative justice return", "restorative:dataset", "The quarterly standard RJ dataset for each service."),
         (
             "Panel report",
             "analytics:panel-report",
@@ -349,10 +380,18 @@ def home(request: HttpRequest) -> HttpResponse:
                 tasks.append(task)
     if not tasks:
         tasks = _ROLE_TASKS[Role.CASEWORKER]
+    from pathways.restorative.facilitators import expiry_reminders
+    from pathways.restorative.policies import can_coordinate, can_refer
+
+    if not can_refer(user):  # housing and health caseworkers do not refer to RJ
+        tasks = [t for t in tasks if not t[1].startswith("restorative:referral")]
     recent_imports = (
         ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5] if can_import(user) else []
     )
-    return render(request, "web/home.html", {"tasks": tasks, "recent_imports": recent_imports})
+    reminders = expiry_reminders(user.agency) if can_coordinate(user) else []
+    return render(
+        request, "web/home.html", {"tasks": tasks, "recent_imports": recent_imports, "rj_reminders": reminders}
+    )
 
 
 @public

@@ -143,3 +143,19 @@ def test_records_arrive_in_the_partners_files_days_after_the_events_they_record(
     assert (TODAY - timezone.localdate(yos.created_at)).days >= 52
     police = loaded.filter(agency__code="wessex-police", kind="offences").latest("created_at")
     assert timezone.localdate(police.created_at) == TODAY
+
+
+@pytest.mark.django_db
+def test_the_restorative_justice_service_has_cases_at_every_step_and_answered_surveys(demo):
+    from pathways.restorative.facilitators import expiry_reminders
+    from pathways.restorative.models import Case, Facilitator, Survey, Venue
+    from pathways.restorative.reference import CaseStatus
+
+    service = Case.objects.first().service
+    assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
+    assert Survey.objects.filter(completed_on__isnull=False, satisfaction__isnull=False).count() >= 10
+    assert Facilitator.objects.filter(service=service).count() == 8
+    assert Venue.objects.filter(service=service, step_free=True).exists()
+    # The co-ordinator's home page has something to remind them of: lapsed vetting, a renewal due.
+    reminders = expiry_reminders(service, TODAY)
+    assert any(r.expired for r in reminders) and any(not r.expired for r in reminders)
