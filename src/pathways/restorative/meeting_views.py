@@ -192,7 +192,12 @@ def meeting_detail(request: HttpRequest, case_id: uuid.UUID, meeting_id: uuid.UU
     meeting = get_object_or_404(Meeting.objects.select_related("venue"), case=case, pk=meeting_id)
     participants = list(meeting.participants.select_related("supporting"))
     doing = request.POST.get("do") if request.method == "POST" else None
-    hold = HoldForm(request.POST if doing == "hold" else None, participants=participants)
+    # Most meetings are recorded on the day they were arranged for: offer that date.
+    hold = HoldForm(
+        request.POST if doing == "hold" else None,
+        participants=participants,
+        initial={"held_on": timezone.localtime(meeting.starts_at).date()},
+    )
     call_off = CallOffForm(request.POST if doing == "call_off" else None)
     bound = hold if doing == "hold" else call_off if doing == "call_off" else None
     if bound is not None and bound.is_valid():
