@@ -13,5 +13,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from pathways.testing import *  # noqa: F403  (fixtures)
 
 __all__ = ["pytest"]
+from pathways.iom.testing import *  # noqa: F403  (fixtures)
 from pathways.resolutions.testing import *  # noqa: F403  (fixtures)
 from pathways.restorative.testing import *  # noqa: F403  (fixtures)

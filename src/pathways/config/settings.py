@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "pathways.dataprotection",
     "pathways.resolutions",
     "pathways.restorative",
+    "pathways.iom",
     "pathways.analytics",
     "pathways.demo",
     "pathways.web",

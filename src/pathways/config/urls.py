@@ -12,5 +12,6 @@ urlpatterns = [
     path("performance/", include("pathways.analytics.urls")),
     path("resolutions/", include("pathways.resolutions.urls")),
     path("restorative/", include("pathways.restorative.urls")),
+    path("iom/", include("pathways.iom.urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,14 @@
+"""The member page's section for this capability (placeholder until it lands)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def member_tags(context: Any, membership: Any) -> str:
+    return ""
