@@ -283,6 +283,9 @@ def demo_build(
     from pathways.restorative.demo import demo_restorative_create
 
     sizes["restorative_justice_cases"] = demo_restorative_create(today=today or timezone.localdate(), seed=seed)
+    from pathways.iom.demo import demo_iom_create
+
+    sizes["iom_memberships"] = demo_iom_create(today=today or timezone.localdate(), seed=seed, people=people)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -1,0 +1,394 @@
+"""The demo partnership's integrated offender management, made through the real services where
+they exist: seven schemes, two versions of the score's configuration, monthly IOM panels over
+the last two years that adopted the highest-scoring people (and declined a few, with reasons),
+exits, tiers and leads, supporting workers, needs across the seven pathways with plans, weekly
+appointments (some missed), daily review boards on the last two weeks' working days, and tags.
+
+Yesterday's board is the last one held, so today's board fills with what arrived since: the
+partner files that came in overnight, tag alerts and missed appointments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from pathways.access.policies import people_visible_to
+from pathways.accounts.models import Agency, User
+from pathways.iom import cohort, scoring
+from pathways.iom.models import (
+    ActionUpdate,
+    Appointment,
+    BoardEntry,
+    BoardMeeting,
+    Membership,
+    NeedsAssessment,
+    PathwayNeed,
+    PlanAction,
+    Scheme,
+)
+from pathways.iom.reference import (
+    ActionStatus,
+    BoardDecision,
+    MembershipStatus,
+    NeedLevel,
+    Pathway,
+    Tier,
+)
+from pathways.offending.reference import OffenceGroup
+
+# code, name, lead agency key, entry criteria, minimum score, minimum age, maximum age, groups, share of the cohort
+_SCHEMES = [
+    (
+        "ppo",
+        "Prolific and other Priority Offenders",
+        "police",
+        "Adults whose proven offending in the last two years causes the community most harm: "
+        "acquisitive crime above all, chosen by the panel from the highest scores",
+        40,
+        18,
+        None,
+        [],
+        0.42,
+    ),
+    (
+        "hccu",
+        "High Crime Causing Users",
+        "probation",
+        "Adults whose acquisitive offending is driven by heroin or crack cocaine use and who are not yet in treatment",
+        25,
+        18,
+        None,
+        [OffenceGroup.THEFT, OffenceGroup.ROBBERY, OffenceGroup.DRUGS],
+        0.16,
+    ),
+    (
+        "drr-atr",
+        "Drug and alcohol treatment requirements",
+        "probation",
+        "Adults on a community order with a Drug Rehabilitation or Alcohol Treatment Requirement",
+        20,
+        18,
+        None,
+        [],
+        0.12,
+    ),
+    (
+        "da",
+        "Domestic abuse perpetrators",
+        "police",
+        "Serial or high-harm perpetrators of domestic abuse (under consideration: a pilot in Casterbridge)",
+        20,
+        18,
+        None,
+        [OffenceGroup.VIOLENCE],
+        0.1,
+    ),
+    (
+        "ldm",
+        "Local diversionary management (young people)",
+        "yos",
+        "Young people aged 10 to 17 whose offending is escalating, managed with the youth offending "
+        "service (under consideration)",
+        15,
+        10,
+        17,
+        [],
+        0.08,
+    ),
+    (
+        "short-custody",
+        "Short-custody prisoners",
+        "probation",
+        "Adults released from sentences under 12 months, with 3 or more proven offences (under consideration)",
+        20,
+        18,
+        None,
+        [],
+        0.08,
+    ),
+    (
+        "mappa",
+        "MAPPA cases",
+        "probation",
+        "MAPPA level 2 or 3 cases whose offending is also prolific, managed jointly with the "
+        "National Probation Service (under consideration)",
+        30,
+        18,
+        None,
+        [OffenceGroup.VIOLENCE, OffenceGroup.SEXUAL, OffenceGroup.ROBBERY],
+        0.04,
+    ),
+]
+_DECLINES = [
+    "Already managed under MAPPA level 3; IOM would duplicate it",
+    "Offending is linked to a mental health crisis now being treated; review in three months",
+    "Moving out of the area to live with family in Scotland",
+    "Score driven by one incident with several charges; not a pattern of offending",
+]
+_EXITS = [
+    "No proven offending for twelve months; engaged with employment support",
+    "Sentenced to four years in custody; case passes to the prison offender manager",
+    "Moved out of the force area; handed over to the receiving IOM team",
+    "Completed treatment and stable in accommodation; the panel agreed to step down",
+]
+_ACTIONS = {
+    Pathway.ACCOMMODATION: [("Secure a supported housing place", "wessex-housing", "Wessex Homes Pathway 3")],
+    Pathway.ETE: [("Enrol on a CSCS card course", "second-chances", "")],
+    Pathway.HEALTH: [("Register with a GP and book a health check", "wessex-health", "")],
+    Pathway.DRUGS_ALCOHOL: [("Assessment with the drug and alcohol service", "wessex-health", "Wessex Recovery")],
+    Pathway.FINANCE: [("Open a bank account and claim Universal Credit", "second-chances", "")],
+    Pathway.CHILDREN_FAMILIES: [
+        ("Supervised contact with his children, through children's services", "casterbridge-council", "")
+    ],
+    Pathway.ATTITUDES: [("Start the Thinking Skills programme", "wessex-probation", "")],
+}
+
+
+def _panel_dates(today: dt.date, months: int) -> list[dt.date]:
+    """The first Tuesday of each of the last `months` months, oldest first."""
+    dates = []
+    for back in range(months, 0, -1):
+        year, month = today.year, today.month - back
+        while month <= 0:
+            month += 12
+            year -= 1
+        first = dt.date(year, month, 1)
+        dates.append(first + dt.timedelta(days=(1 - first.weekday()) % 7))
+    return dates
+
+
+def _age(dob: dt.date | None, on: dt.date) -> int | None:
+    if dob is None:
+        return None
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def demo_iom_create(*, today: dt.date, seed: int, people: int) -> int:
+    """Build the IOM schemes and cohort; returns the number of memberships."""
+    rng = random.Random(seed + 7)
+    agencies = {a.code: a for a in Agency.objects.all()}
+    key_to_code = {
+        "police": "wessex-police",
+        "probation": "wessex-probation",
+        "yos": "wessex-yos",
+    }
+    sergeant = User.objects.get(username="supervisor")
+    leads = {
+        "wessex-police": [User.objects.get(username="supervisor"), User.objects.get(username="officer")],
+        "wessex-probation": [User.objects.get(username="caseworker")],
+        "wessex-yos": [User.objects.get(username="yos-worker")],
+    }
+    # The whole cohort, about 45 per 20,000 people (Dorset: 50 PPOs in a county of 770,000,
+    # with a far lower share of people known to the police than the demo's).
+    size = max(12, round(people * 45 / 20_000))
+    with transaction.atomic():
+        cohort.config_current()
+        schemes = [
+            cohort.scheme_save(
+                by=sergeant,
+                data=cohort.SchemeInput(
+                    code=code,
+                    name=name,
+                    entry_criteria=criteria,
+                    lead_agency=agencies[key_to_code[lead]],
+                    minimum_score=Decimal(minimum),
+                    minimum_age=min_age,
+                    maximum_age=max_age,
+                    offence_groups=tuple(groups),
+                ),
+            )
+            for code, name, lead, criteria, minimum, min_age, max_age, groups, _ in _SCHEMES
+        ]
+    targets = {s.code: max(1, round(size * share)) for s, share in zip(schemes, [r[-1] for r in _SCHEMES], strict=True)}
+    visible = people_visible_to(sergeant)
+    dobs = dict(visible.values_list("pk", "date_of_birth"))
+    dates = _panel_dates(today, 24)
+    for n, panel_on in enumerate(dates):
+        if n == 12:
+            # A year ago the panel started counting victims harmed: version 2 of the score.
+            config = dict(scoring.DEFAULT_CONFIG, include_victims=True)
+            cohort.config_save(by=sergeant, config=config, note="Count victims harmed, as the PCC's plan asks")
+        config = cohort.config_current().config
+        found = scoring.offences_for_scoring(visible, config, panel_on)
+        scores = sorted(
+            ((scoring.score(config, offences, panel_on), pid) for pid, offences in found.items()),
+            key=lambda item: -item[0].total,
+        )
+        in_cohort = set(
+            Membership.objects.filter(status=MembershipStatus.ADOPTED).values_list("person_id", "scheme_id")
+        )
+        busy = {p for p, _ in in_cohort}
+        with transaction.atomic():
+            for scheme in schemes:
+                open_now = sum(1 for _, s in in_cohort if s == scheme.pk)
+                # Fill towards the target over the first year, then replace those who leave.
+                wanted = min(targets[scheme.code], round(targets[scheme.code] * (n + 1) / 12)) - open_now
+                for result, pid in scores:
+                    if wanted <= 0:
+                        break
+                    if pid in busy or not _fits(scheme, result, dobs.get(pid), panel_on):
+                        continue
+                    busy.add(pid)
+                    person = visible.get(pk=pid)
+                    if rng.random() < 0.08:
+                        cohort.decline(
+                            by=sergeant, person=person, scheme=scheme, reason=rng.choice(_DECLINES), on=panel_on
+                        )
+                        continue
+                    rank_tier = Tier.HIGH if result.total >= 60 else Tier.MEDIUM if result.total >= 50 else Tier.LOW
+                    lead_agency = scheme.lead_agency
+                    cohort.adopt(
+                        by=sergeant,
+                        person=person,
+                        scheme=scheme,
+                        data=cohort.Adoption(
+                            tier=rank_tier,
+                            lead_agency=lead_agency,
+                            lead_worker=rng.choice(leads[lead_agency.code]),
+                            reason=f"Score {result.total:.0f}; {len(result.offences)} proven offences in two years",
+                            on=panel_on,
+                        ),
+                    )
+                    wanted -= 1
+            # Some leave at each panel after six months in the cohort.
+            for membership in Membership.objects.filter(
+                status=MembershipStatus.ADOPTED, adopted_on__lte=panel_on - dt.timedelta(days=180)
+            ):
+                if rng.random() < 0.07:
+                    cohort.deselect(by=sergeant, membership=membership, reason=rng.choice(_EXITS), on=panel_on)
+    _after_adoption(rng, today, agencies, sergeant)
+    return Membership.objects.count()
+
+
+def _fits(scheme: Scheme, result: scoring.Score, dob: dt.date | None, on: dt.date) -> bool:
+    if scheme.minimum_score is not None and result.total < float(scheme.minimum_score):
+        return False
+    age = _age(dob, on)
+    if age is None:
+        return False
+    if (scheme.minimum_age and age < scheme.minimum_age) or (scheme.maximum_age and age > scheme.maximum_age):
+        return False
+    return not scheme.offence_groups or any(w.offence.offence_group in scheme.offence_groups for w in result.offences)
+
+
+def _after_adoption(rng: random.Random, today: dt.date, agencies: dict[str, Agency], sergeant: User) -> None:
+    """Supporting workers, needs, plans, appointments and board entries for the open cohort.
+    Written directly, dated when they happened (synthetic data only)."""
+    caseworker = User.objects.get(username="caseworker")
+    now = timezone.now()
+    open_members = list(Membership.objects.filter(status=MembershipStatus.ADOPTED).select_related("lead_agency"))
+    with transaction.atomic():
+        for m in open_members:
+            for agency_code, name, role in rng.sample(
+                [
+                    ("wessex-housing", "Hannah Hughes", "Tenancy sustainment officer"),
+                    ("wessex-health", "Dev Mistry", "Drug and alcohol recovery worker"),
+                    ("second-chances", "Leon Carter", "Peer mentor"),
+                    ("wessex-probation", "Priya Patel", "Probation practitioner"),
+                ],
+                k=rng.randint(1, 2),
+            ):
+                m.supporting_workers.create(
+                    agency=agencies[agency_code], name=name, role=role, since=m.adopted_on + dt.timedelta(days=7)
+                )
+            assessed = NeedsAssessment.objects.create(
+                membership=m, assessed_on=m.adopted_on + dt.timedelta(days=14), by=caseworker
+            )
+            levels = {}
+            for pathway in Pathway.values:
+                level = rng.choices(NeedLevel.values, weights=[2, 3, 3, 2])[0]
+                levels[pathway] = level
+                PathwayNeed.objects.create(
+                    assessment=assessed,
+                    pathway=pathway,
+                    level=level,
+                    notes="Sofa-surfing with a cousin; no tenancy"
+                    if pathway == Pathway.ACCOMMODATION and level == NeedLevel.HIGH
+                    else "",
+                )
+            for pathway, level in levels.items():
+                if level not in (NeedLevel.MEDIUM, NeedLevel.HIGH):
+                    continue
+                action, owner, referred = _ACTIONS[pathway][0]
+                due = assessed.assessed_on + dt.timedelta(days=rng.randint(14, 120))
+                status = ActionStatus.OPEN
+                finished = None
+                if due < today and rng.random() < 0.7:
+                    status = rng.choices([ActionStatus.DONE, ActionStatus.NOT_DONE], weights=[4, 1])[0]
+                    finished = due - dt.timedelta(days=rng.randint(0, 10))
+                plan_action = PlanAction.objects.create(
+                    membership=m,
+                    pathway=pathway,
+                    action=action,
+                    owner_agency=agencies[owner],
+                    due_on=due,
+                    referred_to=referred,
+                    status=status,
+                    finished_on=finished,
+                    outcome="Did not attend three appointments" if status == ActionStatus.NOT_DONE else "",
+                    created_by=caseworker,
+                )
+                ActionUpdate.objects.create(
+                    action=plan_action,
+                    on=min(today, assessed.assessed_on + dt.timedelta(days=7)),
+                    note="Referral made; first appointment booked",
+                    by=caseworker,
+                )
+            # Weekly appointments over the last three weeks; yesterday's missed by some.
+            for days_ago in (20, 13, 6, 1):
+                due_at = now - dt.timedelta(days=days_ago, hours=-1)
+                if due_at.date() < m.adopted_on:
+                    continue
+                attended = None if days_ago == 1 and rng.random() < 0.3 else rng.random() > 0.12
+                Appointment.objects.create(
+                    membership=m,
+                    agency=m.lead_agency,
+                    due_at=due_at,
+                    what="Weekly supervision appointment",
+                    attended=False if attended is None else attended,
+                    recorded_by=caseworker,
+                )
+    _boards(rng, today, open_members, sergeant)
+
+
+def _boards(rng: random.Random, today: dt.date, members: list[Membership], sergeant: User) -> None:
+    """A daily review board on each working day of the last two weeks, up to yesterday."""
+    police = sergeant.agency
+    days = [today - dt.timedelta(days=d) for d in range(14, 0, -1)]
+    days = [d for d in days if d.weekday() < 5]
+    tz = timezone.get_current_timezone()
+    previous = None
+    with transaction.atomic():
+        for day in days:
+            opened = dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz)
+            meeting = BoardMeeting.objects.create(
+                held_on=day,
+                host=police,
+                chair=sergeant,
+                covers_from=previous or opened - dt.timedelta(hours=72),
+                opened_at=opened,
+            )
+            previous = opened
+            for m in rng.sample(members, k=min(len(members), rng.randint(2, 5))):
+                decision = rng.choice(BoardDecision.values)
+                BoardEntry.objects.create(
+                    meeting=meeting,
+                    membership=m,
+                    decision=decision,
+                    partner_actions=""
+                    if decision == BoardDecision.NOTED
+                    else rng.choice(
+                        [
+                            "Neighbourhood team to make a home visit today",
+                            "Probation to bring the next appointment forward",
+                            "Housing to check the tenancy after the report of a disturbance",
+                            "Drug worker to see him at the hub this afternoon",
+                        ]
+                    ),
+                    by=sergeant,
+                )
