@@ -214,7 +214,14 @@ def demo_iom_create(*, today: dt.date, seed: int, people: int) -> int:
             config = dict(scoring.DEFAULT_CONFIG, include_victims=True)
             cohort.config_save(by=sergeant, config=config, note="Count victims harmed, as the PCC's plan asks")
         config = cohort.config_current().config
-        found = scoring.offences_for_scoring(visible, config, panel_on)
+        if n in (0, 12):
+            # Read everyone's offences once per configuration, over all the panels' windows:
+            # `scoring.score` keeps only those committed in each panel's window and proven by then.
+            wide = dict(config, lookback_months=config["lookback_months"] + 25)
+            history = scoring.offences_for_scoring(visible, wide, today)
+            # The panel's analyst brings people with three or more offences: nobody else scores high.
+            history = {pid: offences for pid, offences in history.items() if len(offences) >= 3}
+        found = history
         scores = sorted(
             ((scoring.score(config, offences, panel_on), pid) for pid, offences in found.items()),
             key=lambda item: -item[0].total,
@@ -228,16 +235,19 @@ def demo_iom_create(*, today: dt.date, seed: int, people: int) -> int:
                 open_now = sum(1 for _, s in in_cohort if s == scheme.pk)
                 # Fill towards the target over the first year, then replace those who leave.
                 wanted = min(targets[scheme.code], round(targets[scheme.code] * (n + 1) / 12)) - open_now
+                declined_here = scheme.code != "ppo" or n % 5 != 3
                 for result, pid in scores:
-                    if wanted <= 0:
+                    if wanted <= 0 and declined_here:
                         break
                     if pid in busy or not _fits(scheme, result, dobs.get(pid), panel_on):
                         continue
                     busy.add(pid)
                     person = visible.get(pk=pid)
-                    if rng.random() < 0.08:
+                    # Every few months the panel declines the top PPO candidate, for a reason.
+                    if not declined_here:
+                        declined_here = True
                         cohort.decline(
-                            by=sergeant, person=person, scheme=scheme, reason=rng.choice(_DECLINES), on=panel_on
+                            by=sergeant, person=person, scheme=scheme, reason=_DECLINES[n % len(_DECLINES)], on=panel_on
                         )
                         continue
                     rank_tier = Tier.HIGH if result.total >= 60 else Tier.MEDIUM if result.total >= 50 else Tier.LOW
@@ -280,7 +290,7 @@ def _after_adoption(rng: random.Random, today: dt.date, agencies: dict[str, Agen
     """Supporting workers, needs, plans, appointments and board entries for the open cohort.
     Written directly, dated when they happened (synthetic data only)."""
     caseworker = User.objects.get(username="caseworker")
-    now = timezone.now()
+    now = dt.datetime.combine(today, dt.time(10, 0), tzinfo=timezone.get_current_timezone())
     open_members = list(Membership.objects.filter(status=MembershipStatus.ADOPTED).select_related("lead_agency"))
     with transaction.atomic():
         for m in open_members:

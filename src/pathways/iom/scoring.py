@@ -248,14 +248,17 @@ def offences_for_scoring(people: Any, config: dict[str, Any], as_of: dt.date) ->
 
     start = window_start(config, as_of)
     proving = Q(outcomes__outcome__in=config["proven_outcomes"], outcomes__outcome_date__lte=as_of)
+    columns = ("pk", "person_id", "offence_date", "offence_code", "offence_group")
     rows = (
         Offence.objects.filter(
             person_id__in=people if hasattr(people, "query") else list(people),
             offence_date__gt=start,
             offence_date__lte=as_of,
         )
+        .order_by()
+        .values(*columns, "reference")
         .annotate(proven_on=Min("outcomes__outcome_date", filter=proving))
-        .values_list("pk", "person_id", "offence_date", "offence_code", "offence_group", "proven_on", "reference")
+        .values_list(*columns, "proven_on", "reference")
     )
     found: dict[Any, list[tuple]] = {}
     offence_ids = []

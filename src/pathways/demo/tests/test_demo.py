@@ -159,3 +159,27 @@ def test_the_restorative_justice_service_has_cases_at_every_step_and_answered_su
     # The co-ordinator's home page has something to remind them of: lapsed vetting, a renewal due.
     reminders = expiry_reminders(service, TODAY)
     assert any(r.expired for r in reminders) and any(not r.expired for r in reminders)
+
+
+def test_the_iom_cohort_is_chosen_by_score_with_plans_boards_and_history(demo):
+    from pathways.iom.models import BoardMeeting, CandidateDecision, Membership, PlanAction, ScoreConfig
+    from pathways.iom.reference import MembershipStatus
+
+    members = Membership.objects.all()
+    open_members = members.filter(status=MembershipStatus.ADOPTED)
+    # A realistic cohort for the population: a handful per scheme, the PPO scheme the largest.
+    assert open_members.count() >= 10
+    by_scheme = Counter(open_members.values_list("scheme__code", flat=True))
+    assert by_scheme.most_common(1)[0][0] == "ppo"
+    # Every adoption kept the score and configuration version that chose it; both versions used.
+    assert not members.filter(score_at_adoption__lte=0).exists()
+    assert set(members.values_list("config__version", flat=True)) <= set(
+        ScoreConfig.objects.values_list("version", flat=True)
+    )
+    assert ScoreConfig.objects.count() == 2
+    # People left the cohort with reasons, the panel declined some, and plans are under way.
+    assert members.filter(status=MembershipStatus.DESELECTED).exclude(end_reason="").exists()
+    assert CandidateDecision.objects.filter(decision="declined").exists()
+    assert PlanAction.objects.filter(membership__in=open_members, status="open").exists()
+    # The last board was held before today: today's board is still to come.
+    assert BoardMeeting.objects.exists() and not BoardMeeting.objects.filter(held_on__gte=TODAY).exists()
