@@ -61,6 +61,10 @@ class Window:
     cost: Decimal = ZERO
     not_costed: Counter[str] = field(default_factory=Counter)  # offence code → offences
 
+    @property
+    def not_costed_count(self) -> int:
+        return sum(self.not_costed.values())
+
     def add(self, code: str, table: UnitCostTable) -> None:
         self.offences += 1
         price = unit_costs.cost_of(table, code)
@@ -82,6 +86,22 @@ def windows(adopted_on: dt.date, as_of: dt.date) -> tuple[Window, list[Window]]:
         label = f"Year {k} after adoption" if complete else f"Year {k} so far ({days} day{'s' if days != 1 else ''})"
         after.append(Window(label, start, end, complete))
         k += 1
+    return before, after
+
+
+def place(
+    adopted_on: dt.date, as_of: dt.date, offences: list[tuple[dt.date, str]], table: Any
+) -> tuple[Window, list[Window]]:
+    """Count and price proven offences `(committed on, code)` into the windows; offences outside
+    every window (older than a year before adoption, or after `as_of`) are left out."""
+    before, after = windows(adopted_on, as_of)
+    for date, code in offences:
+        if date > as_of:
+            continue
+        for window in (before, *after):
+            if window.start <= date < window.end:
+                window.add(code, table)
+                break
     return before, after
 
 
@@ -111,11 +131,12 @@ class MemberImpact:
         return None if first is None else self.before.cost - first.cost
 
     @property
-    def not_costed(self) -> Counter[str]:
+    def not_costed(self) -> dict[str, int]:
+        """Offences counted but not costed, by offence code (a plain dict, so templates can read it)."""
         total: Counter[str] = Counter(self.before.not_costed)
         for window in self.after:
             total.update(window.not_costed)
-        return total
+        return dict(sorted(total.items()))
 
 
 def _proven_offences(person_ids: list[Any], since: dt.date, as_of: dt.date) -> dict[Any, list[tuple[dt.date, str]]]:
@@ -159,12 +180,7 @@ def _impacts(memberships: list[Membership], as_of: dt.date, table: UnitCostTable
     scores = _scores_now(memberships, as_of)
     found = []
     for m in memberships:
-        before, after = windows(m.adopted_on, as_of)
-        for date, code in offences.get(m.person_id, []):
-            for window in (before, *after):
-                if window.start <= date < window.end:
-                    window.add(code, table)
-                    break
+        before, after = place(m.adopted_on, as_of, offences.get(m.person_id, []), table)
         found.append(
             MemberImpact(
                 membership=m,
