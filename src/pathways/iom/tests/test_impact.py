@@ -366,6 +366,8 @@ def test_an_analyst_sees_suppressed_totals_and_never_a_name(
     assert response.status_code == 200
     page = response.content.decode()
     assert "fewer than 5" in page and 'id="suppressed"' in page
+    # The performance framework compares the cohort with everyone else, by scheme.
+    assert 'id="framework-link"' in page and "by=scheme" in page
     for surname in ("Archer", "Baker", "Carter", "Dyer"):
         assert surname not in page
     assert AuditEvent.objects.filter(username=analyst.username, object_type="iom_figures").exists()
