@@ -105,10 +105,23 @@ _cache_lock = threading.Lock()
 def _signature(user: User, purpose: str) -> tuple[Any, ...]:
     """Changes whenever anything the extract rests on changes."""
     parts: list[Any] = [user.agency_id, purpose, timezone.localdate()]
+    from pathways.iom.models import Membership, Scheme
     from pathways.restorative.models import Meeting, Party
 
-    # Meetings and parties decide who is in the restorative justice scheme.
-    for model in (Offence, OffenceOutcome, CustodyPeriod, Person, Consent, Agreement, Meeting, Party):
+    # Meetings and parties decide who is in the restorative justice scheme; memberships (and
+    # their schemes' codes) who is in each IOM cohort.
+    for model in (
+        Offence,
+        OffenceOutcome,
+        CustodyPeriod,
+        Person,
+        Consent,
+        Agreement,
+        Meeting,
+        Party,
+        Membership,
+        Scheme,
+    ):
         parts.append(tuple(model.objects.aggregate(n=Count("pk"), changed=Max("updated_at")).values()))
     return tuple(parts)
 

@@ -135,7 +135,7 @@ def service_extract(user: User | None, *, purpose: str = Purpose.PERFORMANCE_ANA
         "custody": _frame(custody_rows.iterator(chunk_size=CHUNK), "custody"),
     }
     frames["people"] = _people_frame(set(frames["offences"]["person_id"]))
-    frames["schemes"] = _frame(_restorative_justice_rows(user, purpose), "schemes")
+    frames["schemes"] = _frame([*_restorative_justice_rows(user, purpose), *_iom_rows(user, purpose)], "schemes")
 
     names = dict(Agency.objects.values_list("pk", "name"))
     extract = Extract(
@@ -186,6 +186,24 @@ def _restorative_justice_rows(user: User | None, purpose: str) -> list[tuple[Any
         .distinct()
     )
     return [(person_id, RESTORATIVE_JUSTICE) for person_id in people]
+
+
+def _iom_rows(user: User | None, purpose: str) -> list[tuple[Any, str]]:
+    """(person, "iom_<scheme code>") for each person ever in an IOM scheme's cohort (adopted, open
+    or closed), from the memberships whose lead agency shares its outcomes with this user, so the
+    `scheme` breakdown compares each cohort with everyone else. A membership belongs to its lead
+    agency, hence the alias."""
+    from pathways.iom.models import Membership
+
+    condition, _ = shared_filter(user, Category.OUTCOMES, purpose)
+    rows = (
+        Membership.objects.annotate(agency_id=F("lead_agency_id"))
+        .filter(condition)
+        .order_by()
+        .values_list("person_id", "scheme__code")
+        .distinct()
+    )
+    return [(person_id, f"iom_{code}") for person_id, code in rows]
 
 
 def _people_frame(person_ids: set[Any]) -> pd.DataFrame:

@@ -277,3 +277,6 @@ class TagEvent(BaseModel):
         ordering = ["-occurred_at"]
         constraints = [models.UniqueConstraint(fields=["period", "event_reference"], name="iom_tag_event_once")]
         indexes = [models.Index(fields=["occurred_at"], name="iom_tag_event_at_idx")]
+
+
+from pathways.iom.cost_models import UnitCostTable  # noqa: E402,F401  (a model of this app)
