@@ -101,7 +101,9 @@ def needs_assess(
         raise ValidationError(errors)
     assessment = NeedsAssessment.objects.create(membership=membership, assessed_on=on, by=by)
     PathwayNeed.objects.bulk_create(
-        PathwayNeed(assessment=assessment, pathway=p.value, level=needs[p.value][0], notes=(needs[p.value][1] or "").strip())
+        PathwayNeed(
+            assessment=assessment, pathway=p.value, level=needs[p.value][0], notes=(needs[p.value][1] or "").strip()
+        )
         for p in Pathway
     )
     _audit(
@@ -180,7 +182,7 @@ def action_add(
         errors["due_on"] = "The due date cannot be in the past"
     if errors:
         raise ValidationError(errors)
-    assert owner_agency is not None and due_on is not None  # noqa: S101  (checked above)
+    assert owner_agency is not None and due_on is not None  # checked above
     saved = PlanAction.objects.create(
         membership=membership,
         pathway=pathway,
