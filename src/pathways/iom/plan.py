@@ -232,7 +232,7 @@ def action_update(*, by: User, action: PlanAction, note: str, on: dt.date | None
     if errors:
         raise ValidationError(errors)
     update = ActionUpdate.objects.create(action=action, on=on, note=note.strip(), by=by)
-    _audit(by, AuditEvent.Action.CREATE, "iom_action_update", update.pk, action=str(action.pk), on=on.isoformat())
+    _audit(by, AuditEvent.Action.CREATE, "iom_action_update", update.pk, plan_action=str(action.pk), on=on.isoformat())
     return update
 
 

@@ -52,6 +52,18 @@ class NeedsForm(GovukFormMixin, forms.Form):
             notes.widget.attrs["class"] = "govuk-textarea"
             self.fields[plan.notes_field(p.value)] = notes
 
+    def clean(self) -> dict[str, Any]:
+        # The service checks this too; checked here as well so that every problem on the page
+        # shows at once, not the notes only after the missing levels are put right.
+        data = super().clean() or {}
+        for p in Pathway:
+            if (
+                data.get(plan.level_field(p.value)) == NeedLevel.HIGH
+                and not (data.get(plan.notes_field(p.value)) or "").strip()
+            ):
+                self.add_error(plan.notes_field(p.value), f"Say why the need on {p.label} is high")
+        return data
+
     def pathways(self) -> list[dict[str, Any]]:
         """Each pathway with its two fields, for the template to lay out one after another."""
         return [
