@@ -27,6 +27,13 @@ def _date(label: str, *, required: bool = True, help_text: str = "For example, 2
     )
 
 
+class Radios(forms.RadioSelect):
+    """Radios whose error-summary link goes to the first radio (Django links them to nothing)."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return id_ if index is None else super().id_for_label(id_, index)
+
+
 class NeedsForm(GovukFormMixin, forms.Form):
     """All seven pathways at once: a need level and notes for each."""
 
@@ -39,7 +46,7 @@ class NeedsForm(GovukFormMixin, forms.Form):
             self.fields[plan.level_field(p.value)] = forms.ChoiceField(
                 label=f"Need on {p.label}",
                 choices=NeedLevel.choices,
-                widget=forms.RadioSelect,
+                widget=Radios,
                 error_messages={"required": f"Choose the need level for {p.label}"},
             )
             notes = forms.CharField(
@@ -131,7 +138,7 @@ class FinishForm(GovukFormMixin, forms.Form):
     status = forms.ChoiceField(
         label="How did the action end?",
         choices=[(s.value, s.label) for s in plan.FINISHED],
-        widget=forms.RadioSelect,
+        widget=Radios,
         error_messages={"required": "Choose how the action ended"},
     )
     outcome = forms.CharField(
