@@ -365,3 +365,32 @@ def test_summary_counts_add_up_to_the_actions_on_each_pathway(
         assert row.next_due == (min(open_due) if open_due else None)
     due = plan.actions_due([membership], 7, today=today)
     assert due.count() == sum(1 for _, s, o in actions if s == ActionStatus.OPEN and o <= 7)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    given_needs=st.dictionaries(
+        st.sampled_from(Pathway.values),
+        st.tuples(st.sampled_from(NeedLevel.values), st.sampled_from(["", "Known to the drug service"])),
+    )
+)
+def test_an_assessment_is_saved_whole_or_not_at_all_naming_each_problem(
+    iom_supervisor: Any, membership: Any, given_needs: dict[str, tuple[str, str]]
+) -> None:
+    before = NeedsAssessment.objects.count()
+    missing = [p for p in Pathway if p.value not in given_needs]
+    unexplained = [p for p in Pathway if p.value in given_needs and given_needs[p.value] == (NeedLevel.HIGH, "")]
+    try:
+        assessment = plan.needs_assess(by=iom_supervisor, membership=membership, needs=given_needs)
+    except ValidationError as error:
+        assert missing or unexplained
+        assert NeedsAssessment.objects.count() == before
+        problems = error.message_dict
+        assert {k for k in problems if k.endswith("_level")} == {f"{p.value}_level" for p in missing}
+        assert {k for k in problems if k.endswith("_notes")} == {f"{p.value}_notes" for p in unexplained}
+        for p in missing:
+            assert str(p.label) in " ".join(problems["needs"])
+    else:
+        assert not missing and not unexplained
+        saved = plan.needs_by_pathway(assessment)
+        assert {k: (v.level, v.notes) for k, v in saved.items()} == given_needs
