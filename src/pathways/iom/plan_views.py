@@ -21,7 +21,7 @@ from pathways.iom import plan
 from pathways.iom.models import Membership, PlanAction
 from pathways.iom.plan_forms import ActionForm, FinishForm, NeedsForm, ProgressForm
 from pathways.iom.policies import can_work_iom
-from pathways.iom.reference import Pathway
+from pathways.iom.reference import ActionStatus, Pathway
 from pathways.iom.selectors import access_membership
 from pathways.web.forms import apply_service_errors
 
@@ -132,7 +132,7 @@ def action_page(request: HttpRequest, action_id: uuid.UUID) -> HttpResponse:
         raise Http404("No such plan action")
     membership = _membership(request, membership_id)
     action = membership.actions.select_related("owner_agency", "created_by").get(pk=action_id)
-    can_change = membership.is_open and action.status == plan.ActionStatus.OPEN
+    can_change = membership.is_open and action.status == ActionStatus.OPEN
     which = request.POST.get("form") if request.method == "POST" else None
     progress = ProgressForm(request.POST if which == "progress" else None, prefix="progress")
     finish = FinishForm(request.POST if which == "finish" else None, prefix="finish")
