@@ -377,7 +377,9 @@ def test_the_appointments_page_books_and_marks_attendance(iom_supervisor: Any, p
     )
     assert ok.status_code == 302
     appointment = Appointment.objects.get()
-    assert client.post(url, {"action": "attendance", "appointment": appointment.pk, "attended": "no"}).status_code == 302
+    assert (
+        client.post(url, {"action": "attendance", "appointment": appointment.pk, "attended": "no"}).status_code == 302
+    )
     appointment.refresh_from_db()
     assert appointment.attended is False
     assert "Missed" in client.get(url).content.decode()
@@ -387,3 +389,40 @@ def test_pages_refuse_people_who_do_not_work_iom(police_admin: Any, member: Any)
     client = signed_in_client(police_admin)
     assert client.get(reverse("iom:board")).status_code == 403
     assert client.get(reverse("iom:appointments", args=[member.pk])).status_code == 403
+
+
+def test_the_member_page_section_shows_decisions_and_appointments(
+    iom_supervisor: Any, police: Any, member: Any, rf: Any
+) -> None:
+    from django.template import Context, Template
+
+    board.board_record(
+        by=iom_supervisor,
+        meeting=board.board_open(iom_supervisor),
+        membership=member,
+        decision=BoardDecision.PARTNER_ACTION,
+        partner_actions="Housing to offer a supported tenancy",
+    )
+    missed = board.appointment_record(
+        by=iom_supervisor,
+        membership=member,
+        agency=police,
+        due_at=timezone.now() - dt.timedelta(days=1),
+        what="Curfew check",
+    )
+    board.appointment_attendance(by=iom_supervisor, appointment=missed, attended=False)
+    board.appointment_record(
+        by=iom_supervisor,
+        membership=member,
+        agency=police,
+        due_at=timezone.now() + dt.timedelta(days=3),
+        what="Probation supervision",
+    )
+    request = rf.get("/")
+    request.user = iom_supervisor
+    html = Template("{% load iom_board %}{% member_board membership %}").render(
+        Context({"request": request, "membership": member})
+    )
+    assert "Partner action agreed" in html and "supported tenancy" in html
+    assert "Probation supervision" in html.split('id="next-appointment"')[1].split("</dd>")[0]
+    assert "Curfew check" in html.split('id="missed-appointments"')[1].split("</dd>")[0]
