@@ -27,12 +27,12 @@ from pathways.web.forms import apply_service_errors
 IOM_ONLY = "Only the IOM partners' officers, supervisors and caseworkers use the board"
 
 
-def _recent_boards(request: HttpRequest) -> list[BoardMeeting]:
-    return list(
-        BoardMeeting.objects.filter(host_id=request.user.agency_id)  # type: ignore[union-attr]
-        .select_related("chair")
-        .order_by("-held_on")[:10]
-    )
+def _recent_boards(request: HttpRequest, shown: BoardMeeting | None = None) -> list[BoardMeeting]:
+    """The agency's last ten earlier boards (not today's, nor the one on the page)."""
+    found = BoardMeeting.objects.filter(host_id=request.user.agency_id, held_on__lt=timezone.localdate())  # type: ignore[union-attr]
+    if shown is not None:
+        found = found.exclude(pk=shown.pk)
+    return list(found.select_related("chair").order_by("-held_on")[:10])
 
 
 def _board_page(
@@ -52,7 +52,7 @@ def _board_page(
     return render(
         request,
         "iom/board.html",
-        {"board": found, "meeting": meeting, "form": bound, "recent": _recent_boards(request)},
+        {"board": found, "meeting": meeting, "form": bound, "recent": _recent_boards(request, meeting)},
         status=status,
     )
 

@@ -355,6 +355,10 @@ def test_the_board_page_opens_on_request_and_records_decisions(
     text = past.content.decode()
     assert "Probation to consider recall today" in text and "Record the decision" not in text
     assert client.get(reverse("iom:board-day", args=["2020-01-01"])).status_code == 404
+    # Today's board is not open yet; yesterday's is listed among the earlier boards.
+    today = client.get(reverse("iom:board")).content.decode()
+    assert "Open today's board" in today
+    assert reverse("iom:board-day", args=[(TODAY() - dt.timedelta(days=1)).isoformat()]) in today
 
 
 def test_the_appointments_page_books_and_marks_attendance(iom_supervisor: Any, police: Any, member: Any) -> None:
