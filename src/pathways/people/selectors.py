@@ -183,7 +183,7 @@ def _rank(
 @dataclass
 class TimelineEntry:
     date: dt.date
-    kind: str  # offence, outcome, custody, release
+    kind: str  # offence, outcome, custody, release, resolution, resolution_end, iom_adopted, iom_exit, iom_tier, iom_board
     title: str
     description: str
     agency: str
@@ -285,7 +285,20 @@ def person_record(*, person: Person, view: SharingView) -> PersonRecord:
                 )
             )
     resolutions = _resolutions_on_timeline(person, view, keep, timeline)
-    order = {"release": 0, "custody": 1, "resolution_end": 1, "resolution": 2, "outcome": 2, "offence": 3}
+    _iom_on_timeline(person, view, timeline)
+    # On the same day: what happened first sorts last (the timeline is newest first).
+    order = {
+        "release": 0,
+        "custody": 1,
+        "resolution_end": 1,
+        "resolution": 2,
+        "outcome": 2,
+        "offence": 3,
+        "iom_exit": -1,
+        "iom_board": 0,
+        "iom_tier": 0,
+        "iom_adopted": 4,
+    }
     timeline.sort(key=lambda e: (e.date, -order[e.kind]), reverse=True)
     is_victim = OffenceVictim.objects.filter(person=person).exists()
     # A victim's address is victim detail: it is shared only where an agreement and role allow.
@@ -347,3 +360,49 @@ def _resolutions_on_timeline(person: Person, view: SharingView, keep, timeline: 
                 )
             )
     return resolutions
+
+
+def _iom_on_timeline(person: Person, view: SharingView, timeline: list[TimelineEntry]) -> None:
+    """Integrated offender management: joining and leaving a scheme's cohort, tier changes and
+    the daily review board's decisions, for users who work IOM (the caller has already checked
+    that they may see the person)."""
+    from pathways.iom.models import BoardEntry, MembershipEvent
+    from pathways.iom.policies import can_work_iom
+    from pathways.iom.reference import EventKind, Tier
+
+    if not can_work_iom(view.user):
+        return
+    tiers = dict(Tier.choices)
+    kinds = {EventKind.ADOPTED: "iom_adopted", EventKind.DESELECTED: "iom_exit", EventKind.TIER_CHANGED: "iom_tier"}
+    events = (
+        MembershipEvent.objects.filter(membership__person=person, kind__in=list(kinds))
+        .select_related("membership__scheme", "by__agency")
+        .order_by("on", "created_at")
+    )
+    for event in events:
+        scheme = event.membership.scheme.name
+        if event.kind == EventKind.ADOPTED:
+            title = f"Adopted into the {scheme} cohort"
+        elif event.kind == EventKind.DESELECTED:
+            title = f"Left the {scheme} cohort"
+        else:
+            before = tiers.get(event.detail.get("from", ""), "?")
+            after = tiers.get(event.detail.get("to", ""), "?")
+            title = f"{scheme} risk tier changed from {before.lower()} to {after.lower()}"
+        timeline.append(TimelineEntry(event.on, kinds[event.kind], title, event.reason, _agency_name(event.by), ""))
+    entries = BoardEntry.objects.filter(membership__person=person).select_related("meeting__host", "membership__scheme")
+    for entry in entries:
+        timeline.append(
+            TimelineEntry(
+                entry.meeting.held_on,
+                "iom_board",
+                f"Daily review board: {entry.get_decision_display().lower()}",
+                entry.partner_actions or f"{entry.membership.scheme.name} cohort",
+                entry.meeting.host.name,
+                "",
+            )
+        )
+
+
+def _agency_name(user: User) -> str:
+    return user.agency.name if user.agency_id else ""
