@@ -18,7 +18,7 @@ from pathways.accounts.models import Agency, Role, User
 from pathways.accounts.services import api_token_user
 from pathways.imports.forms import MAX_UPLOAD_BYTES
 from pathways.imports.models import ImportBatch, ImportKind
-from pathways.imports.services import import_file
+from pathways.imports.services import import_file, may_import
 from pathways.offending.models import Offence
 from pathways.people.models import Person
 from pathways.people.selectors import person_record, person_search
@@ -390,6 +390,8 @@ def import_create(request: HttpRequest, kind: str, file: File[UploadedFile | Non
     # Checked after the role, so that someone who may not import learns nothing more.
     if kind not in ImportKind.values:
         raise HttpError(422, f"kind must be one of {', '.join(ImportKind.values)}")
+    if not may_import(user, kind):
+        raise HttpError(403, "Tag suppliers' files are loaded by the police or probation IOM team")
     if file is None:
         raise HttpError(422, "Attach the CSV file as the multipart form field 'file'")
     target = user.agency
