@@ -422,3 +422,26 @@ def test_the_member_page_section_lists_the_persons_tags_and_last_five_alerts(
     html = member_tags({"request": Request()}, membership)
     assert "GPS location tag" in html and "Still worn" in html
     assert html.count("Curfew breached") == 5
+
+
+def test_the_api_loads_tag_files_for_the_iom_team_and_refuses_an_analyst(
+    wearer: Any, police: Any, make_user: Any, analyst: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from pathways.accounts.services import api_token_create
+
+    def client_for(user: Any) -> Client:
+        _, key = api_token_create(user=user, name="test")
+        return Client(headers={"Authorization": f"Bearer {key}"})
+
+    caseworker = make_user("police-iom-caseworker", police, Role.CASEWORKER)  # may load tags, not partner files
+    upload = SimpleUploadedFile("tags.csv", csv_bytes("tags", [tag_row()]), content_type="text/csv")
+    response = client_for(caseworker).post("/api/v1/imports/tags", {"file": upload})
+    assert response.status_code == 201, response.content
+    assert TagPeriod.objects.count() == 1
+    people = SimpleUploadedFile("p.csv", csv_bytes("people", [create_person_row()]), content_type="text/csv")
+    assert client_for(caseworker).post("/api/v1/imports/people", {"file": people}).status_code == 403
+    upload.seek(0)
+    assert client_for(analyst).post("/api/v1/imports/tags", {"file": upload}).status_code == 403
