@@ -18,7 +18,8 @@ from pathways.accounts.models import Agency, Role, User
 from pathways.accounts.services import api_token_user
 from pathways.imports.forms import MAX_UPLOAD_BYTES
 from pathways.imports.models import ImportBatch, ImportKind
-from pathways.imports.services import import_file
+from pathways.imports.services import import_file, may_import
+from pathways.iom.policies import can_import_tags
 from pathways.offending.models import Offence
 from pathways.people.models import Person
 from pathways.people.selectors import person_record, person_search
@@ -385,11 +386,16 @@ def import_create(request: HttpRequest, kind: str, file: File[UploadedFile | Non
     answer (422) lists every problem with its row and column. Importing the same file
     again changes nothing."""
     user = _user(request)
-    if not can_import(user):
+    if not (can_import(user) or can_import_tags(user)):
         raise HttpError(403, "Only administrators, supervisors and analysts load partner files")
     # Checked after the role, so that someone who may not import learns nothing more.
     if kind not in ImportKind.values:
         raise HttpError(422, f"kind must be one of {', '.join(ImportKind.values)}")
+    if not may_import(user, kind):
+        raise HttpError(
+            403,
+            "You may not load this kind of file: tag suppliers' files are loaded by the police or probation IOM team, partner files by administrators, supervisors and analysts",
+        )
     if file is None:
         raise HttpError(422, "Attach the CSV file as the multipart form field 'file'")
     target = user.agency

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from pathways.iom.reference import TagBasis, TagEventKind, TagType
 from pathways.offending.reference import OFFENCE_CODE_PATTERN, OffenceGroup, Outcome
 from pathways.people.reference import PNC_PATTERN, Ethnicity, Sex, normalise_pnc, normalise_postcode
 
@@ -105,6 +106,33 @@ def read_outcome(text: str) -> str:
             "conviction_discharge, acquittal)"
         )
     return value
+
+
+def read_datetime(text: str) -> dt.datetime:
+    """An ISO 8601 date and time; one without an offset is UK local time (as suppliers' clocks are)."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise CellError(f"'{text}' is not a date and time in the form YYYY-MM-DDTHH:MM:SS") from exc
+    if len(text) < 16 or text[10] not in "T ":
+        raise CellError(f"'{text}' is not a date and time in the form YYYY-MM-DDTHH:MM:SS (the time is needed)")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > timezone.now():
+        raise CellError(f"{text} is in the future")
+    if value.year < 1900:
+        raise CellError(f"{text} is before 1900")
+    return value
+
+
+def read_choice(choices: Any, what: str) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        value = text.lower()
+        if value not in choices.values:
+            raise CellError(f"'{text}' is not {what} ({', '.join(choices.values)})")
+        return value
+
+    return read
 
 
 def read_coordinate(low: float, high: float) -> Callable[[str], Decimal]:
@@ -209,7 +237,37 @@ FORMATS: dict[str, FileFormat] = {
             Column("release_date", read_date, required=False),
         ),
     ),
+    # The tag suppliers' files (electronic monitoring), loaded by the police or probation.
+    "tags": FileFormat(
+        kind="tags",
+        key=("supplier", "tag_reference"),
+        columns=(
+            Column("supplier", read_reference),
+            Column("tag_reference", read_reference),
+            Column("person_id", read_reference),
+            Column("pnc_id", read_pnc, required=False),
+            Column("tag_type", read_choice(TagType, "a type of tag")),
+            Column("basis", read_choice(TagBasis, "a basis for wearing the tag")),
+            Column("fitted_on", read_date),
+            Column("removed_on", read_date, required=False),
+        ),
+    ),
+    "tag_events": FileFormat(
+        kind="tag_events",
+        key=("supplier", "tag_reference", "event_reference"),
+        columns=(
+            Column("supplier", read_reference),
+            Column("tag_reference", read_reference),
+            Column("event_reference", read_reference),
+            Column("occurred_at", read_datetime),
+            Column("event_type", read_choice(TagEventKind, "a tag event type")),
+            Column("detail", read_text(500), required=False),
+        ),
+    ),
 }
+
+# The kinds that come from tag suppliers: loaded by those `iom.policies.can_import_tags` allows.
+TAG_KINDS = frozenset({"tags", "tag_events"})
 
 # Columns named by the partner formats that a file may leave out entirely.
 HEADER_OPTIONAL = {
@@ -217,6 +275,8 @@ HEADER_OPTIONAL = {
     "offences": {"area", "latitude", "longitude", "victim_ids"},
     "outcomes": set(),
     "custody": set(),
+    "tags": {"pnc_id"},
+    "tag_events": {"detail"},
 }
 
 

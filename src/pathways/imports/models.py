@@ -14,6 +14,8 @@ class ImportKind(models.TextChoices):
     OFFENCES = "offences", "Offences"
     OUTCOMES = "outcomes", "Outcomes"
     CUSTODY = "custody", "Custody periods"
+    TAGS = "tags", "Tag periods (electronic monitoring)"
+    TAG_EVENTS = "tag_events", "Tag events and alerts"
 
 
 class ImportBatch(BaseModel):

@@ -16,11 +16,13 @@ from typing import Any
 from django.db import transaction
 
 from pathways.access.models import AgencyRecord, AuditEvent
+from pathways.access.policies import can_import
 from pathways.access.services import audit_record
 from pathways.accounts.models import Agency, User
 from pathways.imports.formats import (
     FORMATS,
     HEADER_OPTIONAL,
+    TAG_KINDS,
     FileFormat,
     ParsedRow,
     RowError,
@@ -539,6 +541,25 @@ LOADERS: dict[str, type[_Loader]] = {
 }
 
 
+def loader_for(kind: str) -> type[_Loader]:
+    """The loader for a kind; the tag suppliers' loaders live with the IOM tags they write."""
+    if kind in TAG_KINDS:
+        from pathways.iom.tags import TAG_LOADERS  # imported late: iom.tags builds on this module
+
+        return TAG_LOADERS[kind]
+    return LOADERS[kind]
+
+
+def may_import(user: User, kind: str) -> bool:
+    """Partner files are loaded by those `can_import` allows; tag suppliers' files by those
+    `iom.policies.can_import_tags` allows (the police and probation, who hold the contracts)."""
+    if kind in TAG_KINDS:
+        from pathways.iom.policies import can_import_tags
+
+        return can_import_tags(user)
+    return can_import(user)
+
+
 def import_file(
     *, kind: str, agency: Agency, filename: str, content: bytes, by: User | None, via: str = "web"
 ) -> ImportReport:
@@ -549,7 +570,7 @@ def import_file(
     report = ImportReport(kind=kind, filename=filename)
     rows, errors = read_rows(fmt, filename, content)
     report.rows = len(rows)
-    loader = LOADERS[kind](agency=agency, filename=filename, by=by)
+    loader = loader_for(kind)(agency=agency, filename=filename, by=by)
     # Rows that read cleanly are still checked against what is held, so that one report
     # lists every problem in the file, not just the first kind found.
     errors = errors + loader.check(rows)
