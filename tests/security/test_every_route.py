@@ -140,6 +140,39 @@ RJ_DATASET: set[str] = {"restorative:dataset", "restorative:dataset-csv"}
 RJ_PUBLIC: set[str] = {"restorative:survey"}
 CLASSIFIED |= RJ_REFERRERS | RJ_COORDINATORS | RJ_FACILITATORS | RJ_CASE | RJ_DATASET | RJ_PUBLIC
 PUBLIC |= RJ_PUBLIC
+# Integrated offender management: the partners' officers, supervisors and caseworkers (panel
+# decisions by supervisors); each member's pages only for users who may see the person.
+IOM_WORKERS: set[str] = {
+    "iom:cohort",
+    "iom:candidates",
+    "iom:board",
+    "iom:board-day",
+    "iom:schemes",
+    "iom:scheme-new",
+    "iom:scheme-edit",
+    "iom:score",
+    "iom:tags",
+    "iom:tags-import",
+}
+IOM_MEMBER: set[str] = {
+    "iom:member",
+    "iom:review",
+    "iom:tier",
+    "iom:lead",
+    "iom:exit",
+    "iom:supporter-add",
+    "iom:supporter-end",
+    "iom:needs",
+    "iom:plan",
+    "iom:appointments",
+    "iom:adopt",
+    "iom:decline",
+    "iom:tag",
+    "iom:action",
+}
+# The cohort's figures and the unit costs behind them: IOM workers and analysts.
+IOM_FIGURES: set[str] = {"iom:figures", "iom:unit-costs"}
+CLASSIFIED |= IOM_WORKERS | IOM_MEMBER | IOM_FIGURES
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -208,6 +241,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "username": "officer",
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
+        **iom_world(known_offender, police, make_user),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -220,6 +254,51 @@ def panel_world(resolution: Any, officer: Any) -> dict[str, Any]:
     sitting = PanelSitting.objects.create(panel=panel, sits_on=dt.date(2026, 1, 1), venue="Hall")
     PanelCase.objects.create(sitting=sitting, resolution=resolution)
     return {"panel_id": panel.pk, "sitting_id": sitting.pk}
+
+
+def iom_world(offender: Any, police: Any, make_user: Any) -> dict[str, Any]:
+    """The offender adopted into a PPO scheme with a supporting worker, a plan action and a tag."""
+    from pathways.accounts.models import Role
+    from pathways.iom import cohort
+    from pathways.iom.models import PlanAction, TagPeriod
+
+    sergeant = make_user("routes-sergeant", police, Role.SUPERVISOR)
+    scheme = cohort.scheme_save(
+        by=sergeant,
+        data=cohort.SchemeInput(code="ppo", name="PPO", entry_criteria="Prolific", lead_agency=sergeant.agency),
+    )
+    membership = cohort.adopt(
+        by=sergeant,
+        person=offender,
+        scheme=scheme,
+        data=cohort.Adoption(tier="high", lead_agency=sergeant.agency, reason="Prolific"),
+    )
+    worker = cohort.supporting_worker_add(by=sergeant, membership=membership, agency=sergeant.agency, name="PC Lee")
+    action = PlanAction.objects.create(
+        membership=membership,
+        pathway="accommodation",
+        action="Find a tenancy",
+        owner_agency=sergeant.agency,
+        due_on=dt.date(2027, 1, 1),
+        created_by=sergeant,
+    )
+    period = TagPeriod.objects.create(
+        person=offender,
+        agency=sergeant.agency,
+        supplier="Routes Tags",
+        tag_reference="T1",
+        tag_type="gps",
+        basis="voluntary",
+        fitted_on=dt.date(2026, 1, 1),
+    )
+    return {
+        "membership_id": membership.pk,
+        "worker_id": worker.pk,
+        "scheme_code": scheme.code,
+        "period_id": period.pk,
+        "day": "2026-01-05",
+        "iom_action_id": action.pk,
+    }
 
 
 def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
@@ -433,6 +512,38 @@ def test_another_rj_service_finds_no_case(world, make_user):
     assert AuditEvent.objects.filter(action="refused", username="other-coordinator").exists()
 
 
+def test_only_iom_partners_reach_iom_pages(world, make_user):
+    """An RJ co-ordinator is no IOM partner: every IOM page refuses them, the figures included."""
+    from pathways.accounts.models import Agency, AgencyKind, Role
+
+    service = Agency.objects.create(code="iom-routes-rj", name="RJ", kind=AgencyKind.RJ_SERVICE)
+    client, before = signed_in_client(make_user("iom-outsider", service, Role.RJ_COORDINATOR)), snapshot()
+    for name, pattern in page_routes().items():
+        if name not in IOM_WORKERS | IOM_MEMBER | IOM_FIGURES:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"reason": "x", "tier": "low", "open": "1"})):
+            # 405: a form's target answers only POST, which is refused.
+            assert response.status_code in (403, 405), (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+
+
+def test_an_iom_partner_with_no_record_of_the_person_finds_no_member_page(world, housing_worker):
+    from pathways.iom.models import Membership
+
+    client, before = signed_in_client(housing_worker), snapshot()
+    ids = {**world["ids"], "action_id": world["ids"]["iom_action_id"]}
+    for name, pattern in page_routes().items():
+        if name not in IOM_MEMBER:
+            continue
+        url = url_for(name, pattern, ids)
+        for response in (client.get(url), client.post(url, {"reason": "x", "tier": "low", "note": "x"})):
+            assert response.status_code in (403, 404, 405), (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before and Membership.objects.get().is_open
+
+
 def test_pages_open_to_every_signed_in_user_answer(world, housing_worker):
     client = signed_in_client(housing_worker)
     for name, pattern in page_routes().items():
@@ -465,6 +576,8 @@ API_RESOLUTIONS = {"/api/v1/resolutions", "/api/v1/resolutions/{resolution_id}"}
 API_RJ = {"/api/v1/restorative/referrals"}
 # The restorative justice quarterly return: the service's co-ordinators and analysts.
 API_RJ_DATASET = {"/api/v1/restorative/dataset"}
+# The IOM cohort and candidates: IOM partners' officers, supervisors and caseworkers.
+API_IOM = {"/api/v1/iom/cohort", "/api/v1/iom/candidates"}
 
 
 def test_every_api_operation_is_classified():
@@ -477,6 +590,7 @@ def test_every_api_operation_is_classified():
         | API_RESOLUTIONS
         | API_RJ
         | API_RJ_DATASET
+        | API_IOM
     )
 
 
@@ -521,6 +635,10 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
             response = call(as_housing, method, url)
             assert response.status_code == 404, (method, path)
             assert world["person"].surname not in response.content.decode()
+        if path in API_IOM:
+            response = call(as_housing, method, url)
+            assert response.status_code in (200, 422), (method, path)
+            assert world["person"].surname not in response.content.decode(), (method, path)
         if path in API_RESOLUTIONS | API_RJ:
             assert call(as_housing, method, url).status_code == 403, (method, path)
     assert call(as_housing, "GET", "/api/v1/people").json() == []
