@@ -36,7 +36,12 @@ from pathways.iom.cohort_forms import (
     TierForm,
 )
 from pathways.iom.models import CandidateDecision, Membership, Scheme, ScoreConfig, SupportingWorker
-from pathways.iom.policies import can_decide_cohort, can_keep_score_config, can_see_iom_figures, can_work_iom
+from pathways.iom.policies import (
+    can_decide_cohort,
+    can_keep_score_config,
+    can_read_iom_configuration,
+    can_work_iom,
+)
 from pathways.iom.reference import MANAGED_BY_TIER, CandidateDecisionKind, ManagedBy, Tier
 from pathways.offending.reference import OffenceGroup
 from pathways.people.models import Person
@@ -45,12 +50,6 @@ from pathways.web.forms import apply_service_errors
 IOM_ONLY = "Only officers, supervisors and caseworkers of the IOM partner agencies work the cohort"
 PANEL_ONLY = "Only the IOM panel's supervisors adopt, decline, review, re-tier and de-select"
 CONFIG_KEEPERS_ONLY = "Only the IOM panel's supervisors and administrators change the score's configuration"
-
-
-def can_read_score_config(user: Any) -> bool:
-    """The score is meant to be transparent: anyone who works the cohort, sees its figures or
-    keeps the configuration may read how it is calculated."""
-    return can_see_iom_figures(user) or can_keep_score_config(user)
 
 
 def _managed_by(tier: str) -> str:
@@ -373,7 +372,9 @@ def supporter_end(request: HttpRequest, membership_id: uuid.UUID, worker_id: uui
 # The score's configuration -----------------------------------------------------------------
 
 
-@requires(can_read_score_config, "Only those who work the cohort or see its figures read the score's configuration")
+@requires(
+    can_read_iom_configuration, "Only those who work the cohort or see its figures read the score's configuration"
+)
 def score_config(request: HttpRequest) -> HttpResponse:
     current = cohort.config_current()
     form = ScoreConfigForm(

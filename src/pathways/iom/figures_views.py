@@ -21,7 +21,7 @@ from pathways.accounts.models import User
 from pathways.iom import impact, unit_costs
 from pathways.iom.cost_models import UnitCostTable
 from pathways.iom.models import Scheme
-from pathways.iom.policies import can_keep_score_config, can_see_iom_figures
+from pathways.iom.policies import can_keep_score_config, can_read_iom_configuration, can_see_iom_figures
 from pathways.web.forms import GovukFormMixin, apply_service_errors
 
 FIGURES_REFUSAL = "Only the IOM partners and analysts see the cohort's figures"
@@ -148,7 +148,7 @@ def _apply_cost_errors(form: UnitCostsForm, error: ValidationError) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@requires(unit_costs.can_see_unit_costs, COSTS_REFUSAL)
+@requires(can_read_iom_configuration, COSTS_REFUSAL)
 def unit_costs_page(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     current = unit_costs.table_current()

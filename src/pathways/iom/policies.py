@@ -59,3 +59,9 @@ def can_import_tags(user: Any) -> bool:
 
 def can_see_iom_figures(user: Any) -> bool:
     return can_work_iom(user) or (_active(user) and user.has_role(Role.ANALYST))
+
+
+def can_read_iom_configuration(user: Any) -> bool:
+    """The score and the unit costs are meant to be transparent: whoever works the cohort, sees
+    its figures or keeps the configuration may read how they are calculated."""
+    return can_see_iom_figures(user) or can_keep_score_config(user)

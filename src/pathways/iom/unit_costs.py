@@ -30,7 +30,7 @@ from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.accounts.models import User
 from pathways.iom.cost_models import UnitCostTable
-from pathways.iom.policies import can_keep_score_config, can_see_iom_figures
+from pathways.iom.policies import can_keep_score_config
 
 SOURCE = (
     "Heeks, Reed, Tafsiri and Prince, The economic and social costs of crime, second edition, "
@@ -87,11 +87,6 @@ OFFENCE_CATEGORIES: dict[str, str] = {
     "58A": "criminal_damage",
     "58C": "criminal_damage",
 }
-
-
-def can_see_unit_costs(user: Any) -> bool:
-    """Whoever sees the figures sees what priced them; whoever keeps the table sees it too."""
-    return can_see_iom_figures(user) or can_keep_score_config(user)
 
 
 def table_current() -> UnitCostTable:
