@@ -6,8 +6,6 @@ administrator, an analyst, and a worker at an agency with no reason to see anyon
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -20,22 +18,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pathways.accounts.models import Agency, Role, User
 from pathways.accounts.services import agency_create, user_create
-from pathways.imports.formats import FORMATS
+from pathways.imports.formats import csv_bytes
 from pathways.imports.services import ImportReport, import_file
 from pathways.people.models import Person, PersonIdentifier
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105  (test personas only)
-
-
-def csv_bytes(kind: str, rows: Sequence[dict[str, Any]], *, columns: Sequence[str] | None = None) -> bytes:
-    """A partner file of `kind` with the given rows; columns default to the documented ones."""
-    columns = list(columns or FORMATS[kind].column_names)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    return out.getvalue().encode()
 
 
 def create_person_row(**overrides: Any) -> dict[str, Any]:

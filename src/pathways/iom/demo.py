@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from pathways.access.policies import people_visible_to
 from pathways.accounts.models import Agency, User
+from pathways.imports.formats import csv_bytes
+from pathways.imports.services import import_file
 from pathways.iom import cohort, scoring
 from pathways.iom.models import (
     ActionUpdate,
@@ -37,9 +39,13 @@ from pathways.iom.reference import (
     MembershipStatus,
     NeedLevel,
     Pathway,
+    TagBasis,
+    TagEventKind,
+    TagType,
     Tier,
 )
 from pathways.offending.reference import OffenceGroup
+from pathways.people.models import PersonIdentifier
 
 # code, name, lead agency key, entry criteria, minimum score, minimum age, maximum age, groups, share of the cohort
 _SCHEMES = [
@@ -272,6 +278,7 @@ def demo_iom_create(*, today: dt.date, seed: int, people: int) -> int:
                 if rng.random() < 0.07:
                     cohort.deselect(by=sergeant, membership=membership, reason=rng.choice(_EXITS), on=panel_on)
     _after_adoption(rng, today, agencies, sergeant)
+    _tags(rng, today, agencies["wessex-police"], sergeant)
     return Membership.objects.count()
 
 
@@ -364,6 +371,106 @@ def _after_adoption(rng: random.Random, today: dt.date, agencies: dict[str, Agen
                     recorded_by=caseworker,
                 )
     _boards(rng, today, open_members, sergeant)
+
+
+# An alert and the event that ends it, as the supplier reports them.
+_ALERTS = {
+    TagType.GPS: [
+        (TagEventKind.EXCLUSION_ZONE, None, "Entered the town-centre exclusion zone"),
+        (TagEventKind.NO_SIGNAL, TagEventKind.SIGNAL_RESTORED, "No GPS fix for 40 minutes"),
+        (TagEventKind.BATTERY_FLAT, TagEventKind.BATTERY_CHARGED, "Battery below 5%"),
+    ],
+    TagType.RADIO_FREQUENCY: [
+        (TagEventKind.CURFEW_BREACH, None, "Out of the curfew address"),
+        (TagEventKind.STRAP_TAMPER, None, "Strap tamper detected; visit booked"),
+    ],
+    TagType.ALCOHOL: [(TagEventKind.ALCOHOL_DETECTED, None, "Alcohol detected overnight")],
+}
+
+
+_TAG_MIX = [
+    *[(TagType.GPS, TagBasis.VOLUNTARY)] * 4,
+    (TagType.RADIO_FREQUENCY, TagBasis.CONDITION),
+    *[(TagType.GPS, TagBasis.VOLUNTARY)] * 3,
+    (TagType.ALCOHOL, TagBasis.CONDITION),
+    (TagType.RADIO_FREQUENCY, TagBasis.CONDITION),
+]
+
+
+def _tags(rng: random.Random, today: dt.date, police: Agency, sergeant: User) -> None:
+    """The tag supplier's two files for the police, loaded through the partner-file importer as a
+    real supplier's would be: tags fitted after adoption (most worn voluntarily, as in Dorset),
+    their alerts, and overnight alerts since yesterday's board for today's."""
+    tz = timezone.get_current_timezone()
+    refs = dict(PersonIdentifier.objects.filter(kind="agency_ref", agency=police).values_list("person_id", "value"))
+    tags, events = [], []
+    for m in Membership.objects.order_by("adopted_on", "pk"):
+        fitted = m.adopted_on + dt.timedelta(days=rng.randint(7, 45))
+        if m.person_id not in refs or rng.random() > 0.5 or fitted >= today:
+            continue
+        # Seven in ten GPS tags worn by agreement; the rest curfew or alcohol tags by condition.
+        tag_type, basis = _TAG_MIX[len(tags) % len(_TAG_MIX)]
+        removed: dt.date | None = fitted + dt.timedelta(days=rng.randint(60, 240))
+        if m.ended_on is not None:
+            removed = min(removed, max(fitted, m.ended_on))
+        elif rng.random() < 0.6:
+            removed = None
+        if removed is not None and removed >= today:
+            removed = None
+        reference = f"WX{len(tags) + 1:05d}"
+        tags.append(
+            {
+                "supplier": "Buddi",
+                "tag_reference": reference,
+                "person_id": refs[m.person_id],
+                "tag_type": tag_type,
+                "basis": basis,
+                "fitted_on": fitted.isoformat(),
+                "removed_on": removed.isoformat() if removed else "",
+            }
+        )
+        worn_days = ((removed or today - dt.timedelta(days=1)) - fitted).days
+        alert_days = sorted(rng.sample(range(worn_days + 1), k=min(worn_days + 1, rng.randint(0, 4))))
+        for day in alert_days:
+            at = dt.datetime.combine(
+                fitted + dt.timedelta(days=day), dt.time(rng.randint(0, 22), rng.randint(0, 59)), tzinfo=tz
+            )
+            _tag_alert(rng, events, reference, tag_type, at)
+        if removed is None and rng.random() < 0.5:
+            # Last night, after yesterday's board: on today's board.
+            at = dt.datetime.combine(
+                today - dt.timedelta(days=1), dt.time(rng.randint(19, 22), rng.randint(0, 59)), tzinfo=tz
+            )
+            _tag_alert(rng, events, reference, tag_type, at)
+    for kind, rows in (("tags", tags), ("tag_events", events)):
+        report = import_file(
+            kind=kind,
+            agency=police,
+            filename=f"buddi-{kind}-{today:%Y%m%d}.csv",
+            content=csv_bytes(kind, rows),
+            by=sergeant,
+        )
+        if report.error_count:
+            raise RuntimeError(f"The demo's {kind} file was refused: {report.errors[:3]}")
+
+
+def _tag_alert(
+    rng: random.Random, events: list[dict[str, str]], reference: str, tag_type: str, at: dt.datetime
+) -> None:
+    kind, ends_with, detail = rng.choice(_ALERTS[tag_type])
+    for n, (event_kind, when, words) in enumerate(
+        [(kind, at, detail), *([(ends_with, at + dt.timedelta(minutes=40), "")] if ends_with else [])]
+    ):
+        events.append(
+            {
+                "supplier": "Buddi",
+                "tag_reference": reference,
+                "event_reference": f"{reference}-{at:%Y%m%d%H%M}-{n}",
+                "occurred_at": when.isoformat(timespec="seconds"),
+                "event_type": event_kind,
+                "detail": words,
+            }
+        )
 
 
 def _boards(rng: random.Random, today: dt.date, members: list[Membership], sergeant: User) -> None:

@@ -183,3 +183,27 @@ def test_the_iom_cohort_is_chosen_by_score_with_plans_boards_and_history(demo):
     assert PlanAction.objects.filter(membership__in=open_members, status="open").exists()
     # The last board was held before today: today's board is still to come.
     assert BoardMeeting.objects.exists() and not BoardMeeting.objects.filter(held_on__gte=TODAY).exists()
+
+
+@pytest.mark.django_db
+def test_the_tag_suppliers_files_came_in_through_the_importer_with_alerts_for_todays_board(demo):
+    from pathways.imports.models import ImportBatch
+    from pathways.iom.models import BoardMeeting, Membership, TagEvent, TagPeriod
+    from pathways.iom.reference import MembershipStatus, TagBasis
+
+    batches = ImportBatch.objects.filter(kind__in=["tags", "tag_events"])
+    assert set(batches.values_list("kind", flat=True)) == {"tags", "tag_events"}
+    periods = TagPeriod.objects.all()
+    assert periods.count() == batches.get(kind="tags").rows
+    # Worn by cohort members, most of them voluntarily (as in Dorset), some still worn.
+    members = set(Membership.objects.values_list("person_id", flat=True))
+    assert set(periods.values_list("person_id", flat=True)) <= members
+    assert periods.filter(basis=TagBasis.VOLUNTARY).count() > periods.count() / 2
+    assert periods.filter(removed_on__isnull=True).exists() and periods.filter(removed_on__isnull=False).exists()
+    # Alerts came in overnight, after yesterday's board, for people still in the cohort.
+    last_board = BoardMeeting.objects.latest("opened_at")
+    overnight = TagEvent.objects.filter(is_alert=True, occurred_at__gt=last_board.opened_at)
+    assert overnight.exists()
+    assert set(overnight.values_list("period__person_id", flat=True)) <= set(
+        Membership.objects.filter(status=MembershipStatus.ADOPTED).values_list("person_id", flat=True)
+    )
