@@ -37,6 +37,7 @@ from pathways.access.services import audit_record
 from pathways.accounts.models import Role, User
 from pathways.accounts.services import authenticator_confirm, authenticator_pending
 from pathways.imports.models import ImportBatch
+from pathways.iom.policies import can_decide_cohort, can_see_iom_figures, can_work_iom
 from pathways.web.forms import CodeForm, GovukFormMixin
 
 
@@ -260,9 +261,27 @@ _ROLE_TASKS = {
             "Community resolutions, diversion contracts and referrals you have under way.",
         ),
         ("Restorative justice referrals", "restorative:referrals", "Refer a case, and follow your agency's referrals."),
+        ("The IOM cohort", "iom:cohort", "The people partners manage together: their tier, lead, needs and plan."),
+        (
+            "Today's review board",
+            "iom:board",
+            "What is new about cohort members since the last board, and the decisions and partner actions agreed.",
+        ),
     ],
     Role.SUPERVISOR: [
         ("Find a person", "people:search", "Look up the people your team is working with."),
+        ("The IOM cohort", "iom:cohort", "The people partners manage together: their tier, lead, needs and plan."),
+        (
+            "Today's review board",
+            "iom:board",
+            "What is new about cohort members since the last board, and the decisions and partner actions agreed.",
+        ),
+        (
+            "IOM candidates",
+            "iom:candidates",
+            "People ranked by the recency, frequency and gravity of their offending, for the panel to adopt or decline.",
+        ),
+        ("Tags and alerts", "iom:tags", "Tags worn by cohort members, their alerts, and who reoffended while tagged."),
         (
             "Decisions to review",
             "resolutions:review-queue",
@@ -287,6 +306,12 @@ _ROLE_TASKS = {
     Role.CASEWORKER: [
         ("Find a person", "people:search", "See what you may see about the people you work with."),
         ("Restorative justice referrals", "restorative:referrals", "Refer a case, and follow your agency's referrals."),
+        ("The IOM cohort", "iom:cohort", "The people partners manage together: their tier, lead, needs and plan."),
+        (
+            "Today's review board",
+            "iom:board",
+            "What is new about cohort members since the last board, and the decisions and partner actions agreed.",
+        ),
     ],
     Role.RJ_COORDINATOR: [
         (
@@ -334,6 +359,11 @@ _ROLE_TASKS = {
         ),
         ("Restorative justice return", "restorative:dataset", "The quarterly standard RJ dataset for each service."),
         (
+            "Is IOM working?",
+            "iom:figures",
+            "The cohort's proven offending before and after adoption, the change in score and the cost of crime avoided.",
+        ),
+        (
             "Panel report",
             "analytics:panel-report",
             "The quarterly reducing-reoffending report for the Police and Crime Panel, as a page and a PDF.",
@@ -371,6 +401,15 @@ _ROLE_TASKS = {
 }
 
 
+def _iom_task_allowed(user: User, url_name: str) -> bool:
+    """IOM tasks only for the partners who work IOM; the candidates only for the panel."""
+    if url_name == "iom:candidates":
+        return can_decide_cohort(user)
+    if url_name == "iom:figures":
+        return can_see_iom_figures(user)
+    return not url_name.startswith("iom:") or can_work_iom(user)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     tasks: list[tuple[str, str, str]] = []
@@ -385,6 +424,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
     if not can_refer(user):  # housing and health caseworkers do not refer to RJ
         tasks = [t for t in tasks if not t[1].startswith("restorative:referral")]
+    tasks = [t for t in tasks if _iom_task_allowed(user, t[1])]
     recent_imports = (
         ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5] if can_import(user) else []
     )
