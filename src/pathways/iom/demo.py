@@ -130,6 +130,9 @@ _SCHEMES = [
         0.04,
     ),
 ]
+# Memberships' own ids are random: the random draws made for each member follow this order, so
+# that the same seed and date build the same cohort.
+_SAME_ORDER_EVERY_BUILD = ("adopted_on", "scheme__code", "person_id")
 _DECLINES = [
     "Already managed under MAPPA level 3; IOM would duplicate it",
     "Offending is linked to a mental health crisis now being treated; review in three months",
@@ -274,7 +277,7 @@ def demo_iom_create(*, today: dt.date, seed: int, people: int) -> int:
             # Some leave at each panel after six months in the cohort.
             for membership in Membership.objects.filter(
                 status=MembershipStatus.ADOPTED, adopted_on__lte=panel_on - dt.timedelta(days=180)
-            ):
+            ).order_by(*_SAME_ORDER_EVERY_BUILD):
                 if rng.random() < 0.07:
                     cohort.deselect(by=sergeant, membership=membership, reason=rng.choice(_EXITS), on=panel_on)
     _after_adoption(rng, today, agencies, sergeant)
@@ -298,7 +301,11 @@ def _after_adoption(rng: random.Random, today: dt.date, agencies: dict[str, Agen
     Written directly, dated when they happened (synthetic data only)."""
     caseworker = User.objects.get(username="caseworker")
     now = dt.datetime.combine(today, dt.time(10, 0), tzinfo=timezone.get_current_timezone())
-    open_members = list(Membership.objects.filter(status=MembershipStatus.ADOPTED).select_related("lead_agency"))
+    open_members = list(
+        Membership.objects.filter(status=MembershipStatus.ADOPTED)
+        .select_related("lead_agency")
+        .order_by(*_SAME_ORDER_EVERY_BUILD)
+    )
     with transaction.atomic():
         for m in open_members:
             for agency_code, name, role in rng.sample(
@@ -404,7 +411,7 @@ def _tags(rng: random.Random, today: dt.date, police: Agency, sergeant: User) ->
     tz = timezone.get_current_timezone()
     refs = dict(PersonIdentifier.objects.filter(kind="agency_ref", agency=police).values_list("person_id", "value"))
     tags, events = [], []
-    for m in Membership.objects.order_by("adopted_on", "pk"):
+    for m in Membership.objects.order_by(*_SAME_ORDER_EVERY_BUILD):
         fitted = m.adopted_on + dt.timedelta(days=rng.randint(7, 45))
         if m.person_id not in refs or rng.random() > 0.5 or fitted >= today:
             continue
