@@ -5,7 +5,7 @@ export UV_PYTHON := python3
 export UV_LINK_MODE := copy
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/pathways
 
-.PHONY: setup browser demo serve test test-sqlite test-postgres lint benchmark
+.PHONY: setup browser demo serve test test-sqlite test-postgres lint benchmark benchmark-reoffending benchmark-iom
 
 setup:  ## Python dependencies (uv, from uv.lock) and front-end packages (npm, from package-lock.json)
 	@command -v uv >/dev/null || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -39,3 +39,6 @@ benchmark: setup
 
 benchmark-reoffending: setup
 	uv run python benchmarks/reoffending_national.py
+
+benchmark-iom: setup
+	uv run python benchmarks/iom_panel_and_board.py
