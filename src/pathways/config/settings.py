@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "pathways.resolutions",
     "pathways.restorative",
     "pathways.iom",
+    "pathways.risk",
+    "pathways.evaluation",
     "pathways.analytics",
     "pathways.demo",
     "pathways.web",

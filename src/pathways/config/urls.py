@@ -13,5 +13,7 @@ urlpatterns = [
     path("resolutions/", include("pathways.resolutions.urls")),
     path("restorative/", include("pathways.restorative.urls")),
     path("iom/", include("pathways.iom.urls")),
+    path("risk/", include("pathways.risk.urls")),
+    path("evaluation/", include("pathways.evaluation.urls")),
     path("api/v1/", api.urls),
 ]
