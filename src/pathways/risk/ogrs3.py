@@ -162,18 +162,14 @@ class Ogrs3Inputs:
         if isinstance(self.age, bool) or not isinstance(self.age, int) or not MIN_AGE <= self.age <= MAX_AGE:
             raise ValueError(f"age: must be a whole number from {MIN_AGE} to {MAX_AGE}, not {self.age!r}")
         if isinstance(self.sanctions, bool) or not isinstance(self.sanctions, int) or self.sanctions < 1:
-            raise ValueError(
-                f"sanctions: must be at least 1 (the current sanction counts), not {self.sanctions!r}"
-            )
+            raise ValueError(f"sanctions: must be at least 1 (the current sanction counts), not {self.sanctions!r}")
         first = self.age_at_first_sanction
         if isinstance(first, bool) or not isinstance(first, int) or not MIN_AGE <= first <= MAX_AGE:
             raise ValueError(
                 f"age_at_first_sanction: must be a whole number from {MIN_AGE} to {MAX_AGE}, not {first!r}"
             )
         if first > self.age:
-            raise ValueError(
-                f"age_at_first_sanction: {first} is after the age at the current sanction ({self.age})"
-            )
+            raise ValueError(f"age_at_first_sanction: {first} is after the age at the current sanction ({self.age})")
         try:
             Ogrs3Group(self.offence_group)
         except ValueError:

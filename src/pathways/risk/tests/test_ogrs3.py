@@ -89,8 +89,16 @@ def test_drink_driving_and_other_motoring_follow_hmpps():
 
 @pytest.mark.parametrize(
     ("two_year", "expected"),
-    [(0.0, "low"), (0.4999, "low"), (0.50, "medium"), (0.7499, "medium"), (0.75, "high"), (0.8999, "high"),
-     (0.90, "very high"), (0.999, "very high")],
+    [
+        (0.0, "low"),
+        (0.4999, "low"),
+        (0.50, "medium"),
+        (0.7499, "medium"),
+        (0.75, "high"),
+        (0.8999, "high"),
+        (0.90, "very high"),
+        (0.999, "very high"),
+    ],
 )
 def test_hmpps_bands(two_year, expected):
     assert band(two_year) == expected
@@ -124,7 +132,7 @@ def test_invalid_input_raises_naming_the_field(overrides, field):
 
 
 def test_years_must_be_one_or_two():
-    with pytest.raises(ValueError, match="^years:"):
+    with pytest.raises(ValueError, match=r"^years:"):
         probability(inputs(), 3)
 
 
