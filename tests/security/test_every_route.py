@@ -173,6 +173,9 @@ IOM_MEMBER: set[str] = {
 # The cohort's figures and the unit costs behind them: IOM workers and analysts.
 IOM_FIGURES: set[str] = {"iom:figures", "iom:unit-costs"}
 CLASSIFIED |= IOM_WORKERS | IOM_MEMBER | IOM_FIGURES
+# Impact evaluation: analysts and supervisors.
+EVALUATION_PAGES: set[str] = {"evaluation:index", "evaluation:detail"}
+CLASSIFIED |= EVALUATION_PAGES
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -239,6 +242,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "hold_id": hold.pk,
         "category": "offending_history",
         "username": "officer",
+        "evaluation_id": uuid.uuid4(),  # refused before any lookup
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
@@ -527,6 +531,18 @@ def test_only_iom_partners_reach_iom_pages(world, make_user):
             assert response.status_code in (403, 405), (name, response.status_code)
             assert world["person"].surname not in response.content.decode(), name
     assert snapshot() == before
+
+
+def test_only_analysts_and_supervisors_reach_the_evaluation_pages(world, officer, probation_caseworker):
+    for user in (officer, probation_caseworker):
+        client, before = signed_in_client(user), snapshot()
+        for name, pattern in page_routes().items():
+            if name not in EVALUATION_PAGES:
+                continue
+            url = url_for(name, pattern, world["ids"])
+            for response in (client.get(url), client.post(url, {"title": "x", "intervention": "tag"})):
+                assert response.status_code == 403, (name, user.username, response.status_code)
+        assert snapshot() == before
 
 
 def test_an_iom_partner_with_no_record_of_the_person_finds_no_member_page(world, housing_worker):

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401  (views add their routes here)
+from django.urls import path
+
+from pathways.evaluation import views
 
 app_name = "evaluation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<uuid:evaluation_id>/", views.detail, name="detail"),
+]

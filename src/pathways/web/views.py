@@ -269,6 +269,11 @@ _ROLE_TASKS = {
         ),
     ],
     Role.SUPERVISOR: [
+        (
+            "What works: impact evaluation",
+            "evaluation:index",
+            "Compare the reoffending of people who received an intervention with a matched comparison group.",
+        ),
         ("Find a person", "people:search", "Look up the people your team is working with."),
         ("The IOM cohort", "iom:cohort", "The people partners manage together: their tier, lead, needs and plan."),
         (
@@ -342,6 +347,11 @@ _ROLE_TASKS = {
         ("Find a person", "people:search", "Look up the people in the cases allocated to you."),
     ],
     Role.ANALYST: [
+        (
+            "What works: impact evaluation",
+            "evaluation:index",
+            "Compare the reoffending of people who received an intervention with a matched comparison group.",
+        ),
         (
             "Performance framework",
             "analytics:framework",
