@@ -330,3 +330,13 @@ def ogrs3_inputs(person_ids: Iterable[Any] | QuerySet, as_of: dt.date) -> dict[A
     """Each person's OGRS3 inputs on ``as_of``, or None where they cannot be scored (use
     ``ogrs3_history`` for the reason)."""
     return {pk: history.inputs for pk, history in ogrs3_history(person_ids, as_of).items()}
+
+
+def person_ogrs3(person_id: Any, as_of: dt.date) -> tuple[Ogrs3History, Any]:
+    """One person's OGRS3 history and score (None where they cannot be scored), for their page."""
+    from pathways.risk.ogrs3 import score
+
+    history = ogrs3_history([person_id], as_of).get(person_id) or Ogrs3History(
+        person_id=person_id, reason="No such person."
+    )
+    return history, score(history.inputs) if history.inputs is not None else None

@@ -33,6 +33,7 @@ person's record.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -159,22 +160,18 @@ class Ogrs3Inputs:
     def __post_init__(self) -> None:
         if self.sex not in ("male", "female"):
             raise ValueError(f"sex: OGRS3 is published for male or female only, not {self.sex!r}")
-        if isinstance(self.age, bool) or not isinstance(self.age, int) or not MIN_AGE <= self.age <= MAX_AGE:
-            raise ValueError(f"age: must be a whole number from {MIN_AGE} to {MAX_AGE}, not {self.age!r}")
-        if isinstance(self.sanctions, bool) or not isinstance(self.sanctions, int) or self.sanctions < 1:
-            raise ValueError(f"sanctions: must be at least 1 (the current sanction counts), not {self.sanctions!r}")
-        first = self.age_at_first_sanction
-        if isinstance(first, bool) or not isinstance(first, int) or not MIN_AGE <= first <= MAX_AGE:
-            raise ValueError(
-                f"age_at_first_sanction: must be a whole number from {MIN_AGE} to {MAX_AGE}, not {first!r}"
-            )
+        # Whole numbers of any integer type (NumPy's too, from a data frame), kept as plain ints.
+        object.__setattr__(self, "age", _whole("age", self.age, MIN_AGE, MAX_AGE))
+        object.__setattr__(self, "sanctions", _whole("sanctions", self.sanctions, 1, None))
+        first = _whole("age_at_first_sanction", self.age_at_first_sanction, MIN_AGE, MAX_AGE)
+        object.__setattr__(self, "age_at_first_sanction", first)
         if first > self.age:
             raise ValueError(f"age_at_first_sanction: {first} is after the age at the current sanction ({self.age})")
         try:
-            Ogrs3Group(self.offence_group)
+            group = Ogrs3Group(self.offence_group)
         except ValueError:
             raise ValueError(f"offence_group: {self.offence_group!r} is not an OGRS3 offence group") from None
-        object.__setattr__(self, "offence_group", Ogrs3Group(self.offence_group))
+        object.__setattr__(self, "offence_group", group)
 
     @property
     def first_sanction(self) -> bool:
@@ -205,6 +202,17 @@ class Ogrs3Score:
     @property
     def two_year_percent(self) -> int:
         return round(self.two_year * 100)
+
+
+def _whole(name: str, value: object, lowest: int, highest: int | None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: must be a whole number, not {value!r}")
+    number = int(value)
+    if number < lowest or (highest is not None and number > highest):
+        if name == "sanctions":
+            raise ValueError(f"sanctions: must be at least 1 (the current sanction counts), not {number}")
+        raise ValueError(f"{name}: must be from {lowest} to {highest}, not {number}")
+    return number
 
 
 def age_sex_term(sex: str, age: int) -> float:
@@ -262,7 +270,7 @@ def probability(inputs: Ogrs3Inputs, years: int) -> float:
 
 def band(two_year: float) -> str:
     """HMPPS's band for a two-year probability (0–1), on the whole percentage."""
-    percent = math.floor(two_year * 100)
+    percent = two_year * 100
     for lowest, name in BANDS:
         if percent >= lowest:
             return name

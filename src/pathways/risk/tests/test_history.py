@@ -159,3 +159,17 @@ def test_every_offence_code_pathways_knows_is_mapped_explicitly():
 )
 def test_offence_codes_map_to_ogrs3_groups(code, group, expected):
     assert ogrs3_group(code, group)[0] is expected
+
+
+def test_iom_candidates_carry_their_ogrs3_beside_the_local_score(prolific_offender, ppo_scheme, iom_supervisor):
+    from django.urls import reverse
+
+    from pathways.iom.selection import candidates
+    from pathways.testing import signed_in_client
+
+    (candidate,) = candidates(iom_supervisor, ppo_scheme)
+    assert candidate.person == prolific_offender
+    assert candidate.ogrs3.inputs.sanctions == 6
+    assert candidate.ogrs3.inputs.offence_group is Ogrs3Group.BURGLARY_DOMESTIC
+    page = signed_in_client(iom_supervisor).get(reverse("iom:candidates") + "?scheme=ppo").content.decode()
+    assert f'OGRS3 <span class="ogrs3">{candidate.ogrs3.two_year_percent}% at two years' in page

@@ -136,6 +136,14 @@ def test_years_must_be_one_or_two():
         probability(inputs(), 3)
 
 
+def test_numpy_integers_are_accepted_as_plain_whole_numbers():
+    import numpy as np
+
+    case = inputs(age=np.int64(30), sanctions=np.int32(3), age_at_first_sanction=np.int64(18))
+    assert type(case.age) is int and type(case.sanctions) is int
+    assert probability(case, 2) == probability(inputs(age=30, sanctions=3, age_at_first_sanction=18), 2)
+
+
 def test_offence_group_given_as_text_is_accepted():
     assert inputs(offence_group="theft").offence_group is Ogrs3Group.THEFT
 
