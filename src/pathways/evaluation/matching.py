@@ -322,7 +322,8 @@ def evaluate(
     `frequency` (optional) counts reoffences per person. A covariate column of text, category or
     boolean type is categorical; any other is numeric."""
     covariates = list(covariates)
-    columns = [treated, outcome, *covariates] + ([frequency] if frequency else [])
+    # A column named twice (the outcome also chosen as a covariate) is read once.
+    columns = list(dict.fromkeys([treated, outcome, *covariates] + ([frequency] if frequency else [])))
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise EvaluationError(f"The table has no column {', '.join(repr(c) for c in missing)}")
