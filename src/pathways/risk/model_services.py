@@ -44,15 +44,13 @@ LIMITS = [
 ]
 
 
-def _encode(frame: pd.DataFrame, features: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
-    """Numbers for the estimator: categorical features as one 0/1 column a category."""
-    numeric = [f for f in features if f not in dataset.CATEGORICAL]
-    categorical = [f for f in features if f in dataset.CATEGORICAL]
-    encoded = frame[numeric].astype(float)
-    for name in categorical:
-        dummies = pd.get_dummies(frame[name].astype(str), prefix=name, prefix_sep="=", dtype=float)
-        encoded = pd.concat([encoded, dummies], axis=1)
-    return encoded, list(encoded.columns)
+def _model_input(frame: pd.DataFrame, features: Sequence[str]) -> pd.DataFrame:
+    """The columns the estimator reads, of the kinds it was trained on (categories as text)."""
+    data = frame[list(features)].copy()
+    for name in features:
+        if name in dataset.CATEGORICAL:
+            data[name] = data[name].astype(str)
+    return data
 
 
 def _check_training(
@@ -117,6 +115,7 @@ def _card(
             "predictions, so no one is scored by a model that saw them",
             "auc": metrics.get("auc"),
             "brier": metrics.get("brier"),
+            "model": metrics.get("model"),
         },
         "limits": LIMITS,
         "intended_use": INTENDED_USE,
@@ -157,29 +156,21 @@ def local_model_train(
                 ]
             }
         )
-    encoded, columns = _encode(table.frame, features)
-    frame = pd.concat([encoded, table.frame[[dataset.OUTCOME, *dataset.GROUPS]]], axis=1)
-    # Refused features were checked and justified above, by the names users chose; the encoded
-    # columns carry those justifications so that the trainer's own check agrees.
-    encoded_justifications = {
-        column: kept[source]
-        for column in columns
-        for source in kept
-        if column == source or column.startswith(f"{source}=")
-    }
     try:
         result = training.train(
-            frame,
+            table.frame,
             dataset.OUTCOME,
-            columns,
+            features,
             groups=list(dataset.GROUPS),
-            justifications={**kept, **encoded_justifications},
+            justifications=kept,
             folds=5,
             seed=0,
         )
     except training.RefusedFeature as refused:
         raise ValidationError({"features": [str(refused)]}) from refused
-    metrics = dict(result.metrics)
+    except training.TrainingError as error:
+        raise ValidationError({"period_start": [str(error).capitalize()]}) from error
+    metrics = {**result.performance, "threshold": result.threshold, "model": result.model, "notes": result.notes}
     with transaction.atomic():
         version = (LocalModel.objects.select_for_update().aggregate(v=Max("version"))["v"] or 0) + 1
         model = LocalModel.objects.create(
@@ -194,8 +185,7 @@ def local_model_train(
             base_rate=table.base_rate,
             performance=_jsonable(metrics),
             fairness=_jsonable(result.fairness or {}),
-            card=_jsonable(_card(table=table, features=features, justifications=kept, metrics=metrics))
-            | {"columns": columns},
+            card=_jsonable(_card(table=table, features=features, justifications=kept, metrics=metrics)),
             estimator=pickle.dumps(result.estimator),
             trained_by=by,
             active=False,
@@ -385,10 +375,7 @@ def fairness_audit_of_model(
     table = dataset.history_table(by, period_start=period_start, period_end=period_end)
     if table.rows == 0:
         raise ValidationError({"period_start": ["No one had an index event in that period"]})
-    encoded, _ = _encode(table.frame, model.features)
-    columns = model.card.get("columns", list(encoded.columns))
-    encoded = encoded.reindex(columns=columns, fill_value=0.0)
-    scores = model_estimator(model).predict_proba(encoded)[:, 1]
+    scores = model_estimator(model).predict_proba(_model_input(table.frame, model.features))[:, 1]
     result = audit(
         scores.tolist(),
         table.frame[dataset.OUTCOME].tolist(),
