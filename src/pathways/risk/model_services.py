@@ -92,7 +92,11 @@ def _check_training(
 
 
 def _card(
-    *, table: dataset.HistoryTable, features: Sequence[str], justifications: Mapping[str, str], metrics: Mapping[str, Any]
+    *,
+    table: dataset.HistoryTable,
+    features: Sequence[str],
+    justifications: Mapping[str, str],
+    metrics: Mapping[str, Any],
 ) -> dict[str, Any]:
     labels = {**dataset.features_offered(), **dataset.REFUSED_FEATURES}
     return {

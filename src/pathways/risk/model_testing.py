@@ -52,7 +52,9 @@ def create_history(*, agency: Agency, by: User, people: int = 80, seed: int = 8,
             outcome_rows.append(_outcome(f"{ref}-P{n}", committed + dt.timedelta(days=40), "conviction_fine"))
         committed = index_day - dt.timedelta(days=45)
         offence_rows.append(_offence(f"{ref}-I", ref, committed, rng.choice(GROUPS)))
-        outcome_rows.append(_outcome(f"{ref}-I", index_day, rng.choice(["3", "conviction_community", "conviction_fine"])))
+        outcome_rows.append(
+            _outcome(f"{ref}-I", index_day, rng.choice(["3", "conviction_community", "conviction_fine"]))
+        )
         chance = 0.15 + 0.09 * previous + (0.2 if age < 25 else 0.0)
         if rng.random() < chance:
             reoffended += 1

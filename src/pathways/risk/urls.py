@@ -1,4 +1,6 @@
 from django.urls import path  # noqa: F401  (views add their routes here)
 
+from pathways.risk.model_views import urlpatterns as model_urlpatterns
+
 app_name = "risk"
-urlpatterns: list = []
+urlpatterns: list = [*model_urlpatterns]
