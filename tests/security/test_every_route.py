@@ -173,6 +173,11 @@ IOM_MEMBER: set[str] = {
 # The cohort's figures and the unit costs behind them: IOM workers and analysts.
 IOM_FIGURES: set[str] = {"iom:figures", "iom:unit-costs"}
 CLASSIFIED |= IOM_WORKERS | IOM_MEMBER | IOM_FIGURES
+# The partnership's risk models and fairness audits: analysts and supervisors read them; only
+# analysts train or activate a model; an audit is found only by the agency that ran it.
+RISK_MODEL_PAGES: set[str] = {"risk:models", "risk:model", "risk:audits", "risk:audit"}
+RISK_MODEL_TRAINERS: set[str] = {"risk:model-activate"}
+CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -242,6 +247,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
+        **risk_model_world(police_admin),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -299,6 +305,17 @@ def iom_world(offender: Any, police: Any, make_user: Any) -> dict[str, Any]:
         "day": "2026-01-05",
         "iom_action_id": action.pk,
     }
+
+
+def risk_model_world(by: Any) -> dict[str, Any]:
+    """A model version and a fairness audit, written straight to the tables (nothing audited)."""
+    from pathways.risk.models import FairnessAudit, LocalModel
+
+    LocalModel.objects.create(version=1, name="Routes model", outcome="Reoffended")
+    saved = FairnessAudit.objects.create(
+        title="Routes audit", score_kind="vendor", threshold=0.5, result={}, by=by, agency=by.agency
+    )
+    return {"version": 1, "audit_id": saved.pk}
 
 
 def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
@@ -527,6 +544,37 @@ def test_only_iom_partners_reach_iom_pages(world, make_user):
             assert response.status_code in (403, 405), (name, response.status_code)
             assert world["person"].surname not in response.content.decode(), name
     assert snapshot() == before
+
+
+def test_only_analysts_and_supervisors_reach_the_risk_model_pages(world, officer, make_user, police):
+    """An officer is refused every model and audit page; a supervisor reads them but may not make a
+    model active, and finds no audit another agency ran."""
+    from pathways.accounts.models import Role
+    from pathways.risk.models import LocalModel
+
+    before = snapshot()
+    client = signed_in_client(officer)
+    for name, pattern in page_routes().items():
+        if name not in RISK_MODEL_PAGES | RISK_MODEL_TRAINERS:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"name": "x", "title": "x"})):
+            assert response.status_code in (403, 405), (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    supervisor = signed_in_client(make_user("risk-routes-sergeant", police, Role.SUPERVISOR))
+    activate = url_for("risk:model-activate", page_routes()["risk:model-activate"], world["ids"])
+    assert supervisor.post(activate).status_code == 403
+    assert not LocalModel.objects.filter(active=True).exists()
+    assert supervisor.get(url_for("risk:model", page_routes()["risk:model"], world["ids"])).status_code == 200
+    other = signed_in_client(make_user("risk-routes-probation", world_agency("probation"), Role.SUPERVISOR))
+    assert other.get(url_for("risk:audit", page_routes()["risk:audit"], world["ids"])).status_code == 404
+    assert snapshot() == before
+
+
+def world_agency(kind: str) -> Any:
+    from pathways.accounts.models import Agency
+
+    return Agency.objects.filter(kind=kind).first()
 
 
 def test_an_iom_partner_with_no_record_of_the_person_finds_no_member_page(world, housing_worker):

@@ -12,7 +12,12 @@ register = template.Library()
 @register.filter
 def figure(value: Any, key: str = "") -> str:
     """A figure of the audit: a count as a whole number, the AUC to two places, shares as percentages."""
-    if value is None:
+    # A card from before a figure existed, or a figure that cannot be defined, shows a dash.
+    if value is None or value == "" or isinstance(value, bool):
+        return "–"
+    try:
+        float(value)
+    except (TypeError, ValueError):
         return "–"
     if key == "n":
         return f"{int(value):,}"
