@@ -175,7 +175,7 @@ IOM_FIGURES: set[str] = {"iom:figures", "iom:unit-costs"}
 CLASSIFIED |= IOM_WORKERS | IOM_MEMBER | IOM_FIGURES
 # The partnership's risk models and fairness audits: analysts and supervisors read them; only
 # analysts train or activate a model; an audit is found only by the agency that ran it.
-RISK_MODEL_PAGES: set[str] = {"risk:models", "risk:model", "risk:audits", "risk:audit"}
+RISK_MODEL_PAGES: set[str] = {"risk:models", "risk:model", "risk:audits", "risk:audit", "risk:audit-ogrs3"}
 RISK_MODEL_TRAINERS: set[str] = {"risk:model-activate"}
 CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
 

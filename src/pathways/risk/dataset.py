@@ -64,10 +64,16 @@ CATEGORICAL = {"index_offence_group", "index_disposal", "sex", "ethnicity", "are
 # The protected characteristics the fairness audit compares the model's predictions across.
 GROUPS: dict[str, str] = {"sex": "Sex", "ethnicity": "Ethnicity", "age_band": "Age band"}
 
-try:  # OGRS3 is written alongside this (risk-ogrs3); the column is offered only once it exists.
+# OGRS3 is written alongside this (branch risk-ogrs3): for the lead — the `ogrs3_2y` column and
+# the OGRS3 audit appear once `pathways.risk.ogrs3` and `pathways.risk.history` are merged, and
+# are simply not offered before.
+try:
     from pathways.risk import ogrs3 as _ogrs3  # type: ignore[attr-defined]
+    from pathways.risk.history import ogrs3_group as _ogrs3_group  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on which branches are merged
     _ogrs3 = None
+    _ogrs3_group = None
+OGRS3_SEX = {"M": "male", "F": "female"}
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -105,7 +111,28 @@ def age_band(age: int | None) -> str:
 
 
 def ogrs3_available() -> bool:
-    return _ogrs3 is not None and hasattr(_ogrs3, "score_of_history")
+    return _ogrs3 is not None and _ogrs3_group is not None
+
+
+def ogrs3_two_year(row: dict[str, Any]) -> float | None:
+    """OGRS3's two-year probability from what was known at the index date, or None for someone it
+    is not published for (sex not recorded, younger than 10). The sanctions count the index one."""
+    if not ogrs3_available():
+        return None
+    sex = OGRS3_SEX.get(row["sex"])
+    if sex is None:
+        return None
+    try:
+        inputs = _ogrs3.Ogrs3Inputs(  # type: ignore[union-attr]
+            sex=sex,
+            age=int(row["age_at_index"]),
+            sanctions=int(row["previous_offences"]) + 1,
+            age_at_first_sanction=int(row["age_at_first_offence"]),
+            offence_group=_ogrs3_group(row["index_offence_code"], row["index_offence_group"])[0],  # type: ignore[misc]
+        )
+        return float(_ogrs3.probability(inputs, 2))  # type: ignore[union-attr]
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -133,6 +160,7 @@ class _Proven:
     offence_id: Any
     person_id: Any
     offence_date: dt.date
+    code: str
     group: str
     outcome_date: dt.date
     outcome: str
@@ -155,14 +183,15 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
             "offence_id",
             "offence__person_id",
             "offence__offence_date",
+            "offence__offence_code",
             "offence__offence_group",
             "outcome_date",
             "outcome",
         )
     )
-    for offence_id, person_id, committed, group, outcome_date, outcome in rows.iterator(chunk_size=CHUNK):
+    for offence_id, person_id, committed, code, group, outcome_date, outcome in rows.iterator(chunk_size=CHUNK):
         if offence_id not in proven:
-            proven[offence_id] = _Proven(offence_id, person_id, committed, group, outcome_date, outcome)
+            proven[offence_id] = _Proven(offence_id, person_id, committed, code, group, outcome_date, outcome)
     by_person: dict[Any, list[_Proven]] = defaultdict(list)
     for p in proven.values():
         by_person[p.person_id].append(p)
@@ -230,6 +259,8 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
                     )
                 ),
                 "index_offence_group": index_offence.group,
+                # Not a feature: OGRS3 places some offences by their code, not their group.
+                "index_offence_code": index_offence.code,
                 "index_disposal": _index_disposal(index_offence.outcome),
                 "sex": sex,
                 "ethnicity": ethnicity,
@@ -238,10 +269,10 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
                 OUTCOME: int(reoffended),
             }
         )
-    columns = ["person_id", "index_date", *FEATURES, *REFUSED_FEATURES, "age_band", OUTCOME]
+    columns = ["person_id", "index_date", *FEATURES, "index_offence_code", *REFUSED_FEATURES, "age_band", OUTCOME]
     frame = pd.DataFrame.from_records(records, columns=columns)
-    if ogrs3_available() and len(frame):
-        frame["ogrs3_2y"] = _ogrs3.score_of_history(frame)  # type: ignore[union-attr]
+    if ogrs3_available():
+        frame["ogrs3_2y"] = [ogrs3_two_year(r) for r in records]
     names = dict(Agency.objects.values_list("pk", "name"))
     return HistoryTable(
         frame=frame.sort_values(["index_date", "person_id"], ignore_index=True),

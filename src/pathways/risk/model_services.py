@@ -360,6 +360,31 @@ def _save_audit(
     return saved
 
 
+def _history_for_audit(*, by: User, period_start: Any, period_end: Any, threshold: Any) -> dataset.HistoryTable:
+    errors: dict[str, list[str]] = {}
+    if not isinstance(period_start, dt.date) or not isinstance(period_end, dt.date):
+        errors["period_start"] = ["Enter the first and last days of the period"]
+    elif period_start > period_end:
+        errors["period_end"] = ["The period must end on or after the day it starts"]
+    elif period_end > dataset.latest_complete_end(timezone.localdate()):
+        errors["period_end"] = [
+            f"The period must end by {dataset.latest_complete_end(timezone.localdate()):%-d %B %Y}, so that "
+            "every follow-up has ended"
+        ]
+    if not isinstance(threshold, int | float) or not 0 < threshold < 1:
+        errors["threshold"] = ["The threshold is a probability: enter a number between 0 and 1, like 0.5"]
+    if errors:
+        raise ValidationError(errors)
+    table = dataset.history_table(by, period_start=period_start, period_end=period_end)
+    if table.rows == 0:
+        raise ValidationError({"period_start": ["No one had an index event in that period"]})
+    return table
+
+
+def _period_words(start: dt.date, end: dt.date) -> str:
+    return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+
+
 def fairness_audit_of_model(
     *, by: User, model: LocalModel, period_start: dt.date, period_end: dt.date, threshold: float
 ) -> FairnessAudit:
@@ -367,18 +392,7 @@ def fairness_audit_of_model(
     index event in a period (ideally one it was not trained on), by sex, ethnicity and age band."""
     from pathways.risk.fairness import audit
 
-    errors: dict[str, list[str]] = {}
-    if period_start > period_end:
-        errors["period_end"] = ["The period must end on or after the day it starts"]
-    elif period_end > dataset.latest_complete_end(timezone.localdate()):
-        errors["period_end"] = ["The period must end early enough for every follow-up to have ended"]
-    if not 0 < threshold < 1:
-        errors["threshold"] = ["The threshold is a probability: enter a number between 0 and 1, like 0.5"]
-    if errors:
-        raise ValidationError(errors)
-    table = dataset.history_table(by, period_start=period_start, period_end=period_end)
-    if table.rows == 0:
-        raise ValidationError({"period_start": ["No one had an index event in that period"]})
+    table = _history_for_audit(by=by, period_start=period_start, period_end=period_end, threshold=threshold)
     scores = model_estimator(model).predict_proba(_model_input(table.frame, model.features))[:, 1]
     result = audit(
         scores.tolist(),
@@ -388,10 +402,52 @@ def fairness_audit_of_model(
     )
     return _save_audit(
         by=by,
-        title=f"{model.name} (version {model.version}), {period_start:%-d %b %Y} to {period_end:%-d %b %Y}",
+        title=f"{model.name} (version {model.version}), {_period_words(period_start, period_end)}",
         kind=ScoreKind.LOCAL_MODEL,
         filename="",
         score_column=f"local model version {model.version}",
+        outcome_column=dataset.OUTCOME,
+        group_columns=list(dataset.GROUPS),
+        threshold=threshold,
+        result=result,
+    )
+
+
+def fairness_audit_of_ogrs3(*, by: User, period_start: dt.date, period_end: dt.date, threshold: float) -> FairnessAudit:
+    """Audit OGRS3's two-year probability against what happened in the year after each index
+    event in a period. OGRS3 predicts two years and this outcome is one, so it over-predicts by
+    design: its ranking (AUC) and the differences between groups are what to read."""
+    from pathways.risk.fairness import audit
+
+    if not dataset.ogrs3_available():
+        raise ValidationError({"period_start": ["OGRS3 is not available yet"]})
+    table = _history_for_audit(by=by, period_start=period_start, period_end=period_end, threshold=threshold)
+    scored = table.frame[table.frame["ogrs3_2y"].notna()]
+    if scored.empty:
+        raise ValidationError({"period_start": ["No one in that period could be scored by OGRS3"]})
+    result = audit(
+        scored["ogrs3_2y"].astype(float).tolist(),
+        scored[dataset.OUTCOME].tolist(),
+        {g: scored[g].astype(str).tolist() for g in dataset.GROUPS},
+        threshold,
+    )
+    unscored = table.rows - len(scored)
+    result.setdefault("notes", [])
+    result["notes"].append(
+        "OGRS3 gives a two-year probability; the outcome here is proven reoffending within one year, so its "
+        "probabilities are higher than what happened by design. Compare the groups with each other."
+    )
+    if unscored:
+        result["notes"].append(
+            f"{unscored} people could not be scored by OGRS3 (sex not recorded as male or female, or younger than 10) "
+            "and are left out."
+        )
+    return _save_audit(
+        by=by,
+        title=f"OGRS3, {_period_words(period_start, period_end)}",
+        kind=ScoreKind.OGRS3,
+        filename="",
+        score_column="OGRS3 two-year probability",
         outcome_column=dataset.OUTCOME,
         group_columns=list(dataset.GROUPS),
         threshold=threshold,

@@ -265,8 +265,40 @@ def audits(request: HttpRequest) -> HttpResponse:
             "audits": FairnessAudit.objects.filter(agency_id=user.agency_id).select_related("by"),
             "form": form,
             "file_problems": file_problems,
+            "ogrs3_form": ModelAuditForm(prefix="ogrs3") if dataset.ogrs3_available() else None,
         },
         status=400 if form.errors else 200,
+    )
+
+
+@requires(can_read_models_and_audits, REFUSAL)
+@require_POST
+def audit_ogrs3(request: HttpRequest) -> HttpResponse:
+    """Audit OGRS3 on the partnership's own history; problems go back to the audits page."""
+    user: User = request.user  # type: ignore[assignment]
+    form = ModelAuditForm(request.POST, prefix="ogrs3")
+    if form.is_valid():
+        try:
+            saved = model_services.fairness_audit_of_ogrs3(
+                by=user,
+                period_start=form.cleaned_data["period_start"],
+                period_end=form.cleaned_data["period_end"],
+                threshold=form.cleaned_data["threshold"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return redirect("risk:audit", audit_id=saved.pk)
+    return render(
+        request,
+        "risk/audit_list.html",
+        {
+            "audits": FairnessAudit.objects.filter(agency_id=user.agency_id).select_related("by"),
+            "form": AuditFileForm(),
+            "ogrs3_form": form,
+            "file_problems": [],
+        },
+        status=400,
     )
 
 
@@ -287,5 +319,6 @@ urlpatterns: list[URLPattern] = [
     path("models/<int:version>/", model, name="model"),
     path("models/<int:version>/activate/", model_activate, name="model-activate"),
     path("audits/", audits, name="audits"),
+    path("audits/ogrs3/", audit_ogrs3, name="audit-ogrs3"),
     path("audits/<uuid:audit_id>/", audit, name="audit"),
 ]
