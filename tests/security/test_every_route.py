@@ -178,6 +178,12 @@ CLASSIFIED |= IOM_WORKERS | IOM_MEMBER | IOM_FIGURES
 RISK_MODEL_PAGES: set[str] = {"risk:models", "risk:model", "risk:audits", "risk:audit", "risk:audit-ogrs3"}
 RISK_MODEL_TRAINERS: set[str] = {"risk:model-activate"}
 CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
+# Scores about people: a worker's judgement beside a person's score (officers, supervisors and
+# caseworkers who may see the person; anyone else with such a role finds no one), and the
+# overrides report (supervisors, for their agency; analysts, counts naming nobody).
+RISK_PERSON: set[str] = {"risk:ogrs3-judgement"}
+RISK_OVERRIDES: set[str] = {"risk:overrides"}
+CLASSIFIED |= RISK_PERSON | RISK_OVERRIDES
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -697,3 +703,38 @@ def test_the_openapi_schema_names_every_operation(capsys, db):
     call_command("openapi")
     schema = json.loads(capsys.readouterr().out)
     assert {p for _, p in api_operations()} == set(schema["paths"])
+
+
+def test_only_case_workers_judge_scores_and_only_supervisors_and_analysts_read_overrides(
+    world, officer, police, make_user
+):
+    from pathways.accounts.models import Role
+    from pathways.risk.models import ScoreJudgement
+
+    before = snapshot()
+    admin = signed_in_client(make_user("risk-admin", police, Role.ADMINISTRATOR))
+    as_officer = signed_in_client(officer)
+    for name, pattern in page_routes().items():
+        url = url_for(name, pattern, world["ids"])
+        if name in RISK_PERSON:
+            for response in (admin.get(url), admin.post(url, {"judgement": "agree", "reason": "x" * 30})):
+                assert response.status_code == 403, (name, response.status_code)
+                assert world["person"].surname not in response.content.decode(), name
+        if name in RISK_OVERRIDES:
+            for client in (as_officer, admin):
+                response = client.get(url)
+                assert response.status_code == 403, (name, response.status_code)
+    assert snapshot() == before and not ScoreJudgement.objects.exists()
+
+
+def test_a_case_worker_with_no_record_of_the_person_cannot_judge_their_score(world, housing_worker):
+    from pathways.risk.models import ScoreJudgement
+
+    client = signed_in_client(housing_worker)
+    for name, pattern in page_routes().items():
+        if name in RISK_PERSON:
+            url = url_for(name, pattern, world["ids"])
+            for response in (client.get(url), client.post(url, {"judgement": "agree", "reason": "x" * 30})):
+                assert response.status_code == 404, (name, response.status_code)
+                assert world["person"].surname not in response.content.decode(), name
+    assert not ScoreJudgement.objects.exists()

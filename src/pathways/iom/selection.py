@@ -31,6 +31,7 @@ from pathways.iom.cohort import config_current
 from pathways.iom.models import CandidateDecision, Membership, Scheme, ScoreConfig
 from pathways.iom.reference import CandidateDecisionKind, MembershipStatus
 from pathways.people.models import Person
+from pathways.risk.history import ogrs3_history
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Candidate:
     latest_decision: CandidateDecision | None = None
     # Why a previously declined person is back on the list, for the panel.
     back_because: list[scoring.ScoredOffence] = field(default_factory=list)
+    # OGRS3 beside the local score, so the panel weighs a published scale too (None: cannot be scored).
+    ogrs3: Any = None
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -71,6 +74,12 @@ def eligible_people(user: User, scheme: Scheme, as_of: dt.date) -> Any:
         # Still `maximum_age` until the day before their next birthday.
         people = people.filter(date_of_birth__gt=years_before(as_of, scheme.maximum_age + 1))
     return people
+
+
+def _ogrs3_score(history: Any) -> Any:
+    from pathways.risk.ogrs3 import score
+
+    return score(history.inputs) if history is not None and history.inputs is not None else None
 
 
 def _meets_offence_groups(scheme: Scheme, result: scoring.Score) -> bool:
@@ -137,6 +146,7 @@ def candidates(
     ):
         latest.setdefault(decision.person_id, decision)
 
+    ogrs3_histories = ogrs3_history(ids, as_of)
     result = [
         Candidate(
             person=found[person_id],
@@ -145,6 +155,7 @@ def candidates(
             age=age_on(found[person_id].date_of_birth, as_of),
             latest_decision=latest.get(person_id),
             back_because=back.get(person_id, []),
+            ogrs3=_ogrs3_score(ogrs3_histories.get(person_id)),
         )
         for person_id, score in ranked
     ]

@@ -13,9 +13,7 @@ from pathways.testing import signed_in_client
 
 def _task_links(user: User) -> set[str]:
     html = signed_in_client(user).get("/").content.decode()
-    return {
-        path for path in ("/iom/", "/iom/board/", "/iom/candidates/", "/iom/figures/") if f'href="{path}"' in html
-    }
+    return {path for path in ("/iom/", "/iom/board/", "/iom/candidates/", "/iom/figures/") if f'href="{path}"' in html}
 
 
 @pytest.mark.django_db
