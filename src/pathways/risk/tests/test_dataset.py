@@ -127,3 +127,23 @@ def test_adding_months_lands_in_the_right_month_never_past_its_end(day, months):
 def test_the_latest_complete_end_is_the_last_day_whose_wait_has_ended(today):
     end = dataset.latest_complete_end(today)
     assert dataset.add_months(end, 18) <= today < dataset.add_months(end + dt.timedelta(days=1), 18)
+
+
+def test_ogrs3_is_worked_out_from_what_was_known_at_the_index_date(histories, police_admin):
+    from pathways.risk import ogrs3
+    from pathways.risk.history import ogrs3_group
+
+    table = dataset.history_table(police_admin, period_start=START, period_end=END)
+    r = rows_by_surname(table)["Reoffends"]
+    expected = ogrs3.probability(
+        ogrs3.Ogrs3Inputs(
+            sex="male",
+            age=21,
+            sanctions=2,
+            age_at_first_sanction=18,
+            offence_group=ogrs3_group("46", "violence")[0],
+        ),
+        2,
+    )
+    assert dataset.ogrs3_available() and r["ogrs3_2y"] == pytest.approx(expected)
+    assert "ogrs3_2y" in dataset.features_offered()

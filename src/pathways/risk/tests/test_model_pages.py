@@ -138,3 +138,17 @@ def test_a_supervisor_reads_the_cards_but_may_not_train_or_activate(police, make
 
 def test_the_home_page_offers_analysts_the_risk_pages(analyst):
     assert reverse("risk:models") in signed_in_client(analyst).get(reverse("web:home")).content.decode()
+
+
+def test_an_analyst_audits_ogrs3_from_the_audits_page(police, police_admin, make_user):
+    create_history(agency=police, by=police_admin, people=40)
+    client = signed_in_client(make_user("police-analyst", police, Role.ANALYST))
+    assert 'id="ogrs3"' in client.get(reverse("risk:audits")).content.decode()
+    start, end = history_period()
+    data = {"ogrs3-period_start": start.isoformat(), "ogrs3-period_end": end.isoformat(), "ogrs3-threshold": "x"}
+    response = client.post(reverse("risk:audit-ogrs3"), data)
+    assert response.status_code == 400 and "Enter the threshold as a number" in response.content.decode()
+    response = client.post(reverse("risk:audit-ogrs3"), {**data, "ogrs3-threshold": "0.5"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "OGRS3" in page and 'id="audit-age_band"' in page

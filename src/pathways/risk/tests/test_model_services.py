@@ -156,3 +156,14 @@ def test_the_active_model_can_be_audited_on_the_history(history, police_admin):
     )
     assert saved.score_kind == "local_model" and saved.result["overall"]["n"] == 70
     assert set(saved.result["groups"]) == {"sex", "ethnicity", "age_band"}
+
+
+def test_ogrs3_can_be_audited_on_the_history_and_learnt_from(history, police_admin):
+    start, end = history_period()
+    saved = services.fairness_audit_of_ogrs3(by=police_admin, period_start=start, period_end=end, threshold=0.5)
+    assert saved.score_kind == "ogrs3" and saved.result["overall"]["n"] == 70
+    assert any("two-year" in note for note in saved.result["notes"])
+    assert "ogrs3_2y" in train(police_admin, features=["ogrs3_2y", "age_at_index"]).features
+    with pytest.raises(ValidationError) as error:
+        services.fairness_audit_of_ogrs3(by=police_admin, period_start=start, period_end=end, threshold=2)
+    assert "threshold" in error.value.message_dict
