@@ -80,8 +80,8 @@ def read_table(
         )
     if not rows:
         problems.append(f"{filename}: there are no rows of data below the header")
-    if problems:
         raise TableError(problems)
+    # Carry on past missing columns: the values in the columns that are there may need fixing too.
 
     index = {name: position for position, name in enumerate(header)}
     numeric_set, binary_set = set(numeric), set(binary)
