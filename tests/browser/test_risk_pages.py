@@ -46,7 +46,7 @@ def test_an_analyst_audits_a_vendors_score_by_group(
     page.get_by_label("Score column").fill("vendor_score")
     page.get_by_label("Outcome column").fill("reoffended")
     page.get_by_label("Group columns").fill("sex, age_group")
-    page.get_by_label("Threshold").fill("6")
+    page.get_by_label("Threshold", exact=True).fill("6")
     with page.expect_navigation():
         page.get_by_role("button", name="Run the audit").click()
     expect(page.locator("#file-problems")).to_contain_text("reoffended")
@@ -109,3 +109,15 @@ def test_an_analyst_trains_the_partnerships_model_and_reads_its_card(
         page.get_by_role("button", name="Make version 1 the active model").click()
     expect(page.locator("#active-tag")).to_be_visible()
     assert LocalModel.objects.get().active
+
+    # The same history audits OGRS3, by sex, ethnicity and age band.
+    page.goto(f"{live_server.url}/risk/audits/")
+    ogrs3 = page.locator("form", has=page.get_by_role("button", name="Audit OGRS3"))
+    ogrs3.get_by_label("First day of the period").fill(start.isoformat())
+    ogrs3.get_by_label("Last day of the period").fill(end.isoformat())
+    ogrs3.get_by_label("OGRS3 threshold").fill("0.5")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Audit OGRS3").click()
+    expect(page.locator("h1")).to_contain_text("OGRS3")
+    expect(page.locator("#audit-ethnicity")).to_be_visible()
+    expect(page.locator("#audit-notes")).to_contain_text("two-year probability")

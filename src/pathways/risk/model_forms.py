@@ -132,3 +132,14 @@ class ModelAuditForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Enter the threshold", "invalid": "Enter the threshold as a number, like 0.4"},
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "decimal"}),
     )
+
+
+class Ogrs3AuditForm(ModelAuditForm):
+    """The same, for OGRS3, on the page that also audits files: its own label for the threshold."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["threshold"].label = "OGRS3 threshold"
+        self.fields[
+            "threshold"
+        ].help_text = "A two-year probability at or above this counts as predicted to reoffend, for example 0.5"

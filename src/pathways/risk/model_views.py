@@ -20,7 +20,7 @@ from pathways.access.services import audit_record
 from pathways.accounts.models import User
 from pathways.risk import dataset, model_services
 from pathways.risk.fairness import SMALL_GROUP
-from pathways.risk.model_forms import AuditFileForm, ModelAuditForm, TrainForm
+from pathways.risk.model_forms import AuditFileForm, ModelAuditForm, Ogrs3AuditForm, TrainForm
 from pathways.risk.model_policies import can_read_models_and_audits, can_see_audit, can_train_models
 from pathways.risk.models import FairnessAudit, LocalModel
 from pathways.web.forms import apply_service_errors
@@ -265,7 +265,7 @@ def audits(request: HttpRequest) -> HttpResponse:
             "audits": FairnessAudit.objects.filter(agency_id=user.agency_id).select_related("by"),
             "form": form,
             "file_problems": file_problems,
-            "ogrs3_form": ModelAuditForm(prefix="ogrs3") if dataset.ogrs3_available() else None,
+            "ogrs3_form": Ogrs3AuditForm(prefix="ogrs3") if dataset.ogrs3_available() else None,
         },
         status=400 if form.errors else 200,
     )
@@ -276,7 +276,7 @@ def audits(request: HttpRequest) -> HttpResponse:
 def audit_ogrs3(request: HttpRequest) -> HttpResponse:
     """Audit OGRS3 on the partnership's own history; problems go back to the audits page."""
     user: User = request.user  # type: ignore[assignment]
-    form = ModelAuditForm(request.POST, prefix="ogrs3")
+    form = Ogrs3AuditForm(request.POST, prefix="ogrs3")
     if form.is_valid():
         try:
             saved = model_services.fairness_audit_of_ogrs3(
