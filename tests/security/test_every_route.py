@@ -176,6 +176,13 @@ CLASSIFIED |= IOM_WORKERS | IOM_MEMBER | IOM_FIGURES
 # Impact evaluation: analysts and supervisors.
 EVALUATION_PAGES: set[str] = {"evaluation:index", "evaluation:detail"}
 CLASSIFIED |= EVALUATION_PAGES
+
+
+# The partnership's risk models and fairness audits: analysts and supervisors read them; only
+# analysts train or activate a model; an audit is found only by the agency that ran it.
+RISK_MODEL_PAGES: set[str] = {"risk:models", "risk:model", "risk:audits", "risk:audit", "risk:audit-ogrs3"}
+RISK_MODEL_TRAINERS: set[str] = {"risk:model-activate"}
+CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
 # Scores about people: a worker's judgement beside a person's score (officers, supervisors and
 # caseworkers who may see the person; anyone else with such a role finds no one), and the
 # overrides report (supervisors, for their agency; analysts, counts naming nobody).
@@ -252,6 +259,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
+        **risk_model_world(police_admin),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -309,6 +317,17 @@ def iom_world(offender: Any, police: Any, make_user: Any) -> dict[str, Any]:
         "day": "2026-01-05",
         "iom_action_id": action.pk,
     }
+
+
+def risk_model_world(by: Any) -> dict[str, Any]:
+    """A model version and a fairness audit, written straight to the tables (nothing audited)."""
+    from pathways.risk.models import FairnessAudit, LocalModel
+
+    LocalModel.objects.create(version=1, name="Routes model", outcome="Reoffended")
+    saved = FairnessAudit.objects.create(
+        title="Routes audit", score_kind="vendor", threshold=0.5, result={}, by=by, agency=by.agency
+    )
+    return {"version": 1, "audit_id": saved.pk}
 
 
 def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
@@ -549,6 +568,37 @@ def test_only_analysts_and_supervisors_reach_the_evaluation_pages(world, officer
             for response in (client.get(url), client.post(url, {"title": "x", "intervention": "tag"})):
                 assert response.status_code == 403, (name, user.username, response.status_code)
         assert snapshot() == before
+
+
+def test_only_analysts_and_supervisors_reach_the_risk_model_pages(world, officer, make_user, police):
+    """An officer is refused every model and audit page; a supervisor reads them but may not make a
+    model active, and finds no audit another agency ran."""
+    from pathways.accounts.models import Role
+    from pathways.risk.models import LocalModel
+
+    before = snapshot()
+    client = signed_in_client(officer)
+    for name, pattern in page_routes().items():
+        if name not in RISK_MODEL_PAGES | RISK_MODEL_TRAINERS:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (client.get(url), client.post(url, {"name": "x", "title": "x"})):
+            assert response.status_code in (403, 405), (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+    supervisor = signed_in_client(make_user("risk-routes-sergeant", police, Role.SUPERVISOR))
+    activate = url_for("risk:model-activate", page_routes()["risk:model-activate"], world["ids"])
+    assert supervisor.post(activate).status_code == 403
+    assert not LocalModel.objects.filter(active=True).exists()
+    assert supervisor.get(url_for("risk:model", page_routes()["risk:model"], world["ids"])).status_code == 200
+    other = signed_in_client(make_user("risk-routes-probation", world_agency("probation"), Role.SUPERVISOR))
+    assert other.get(url_for("risk:audit", page_routes()["risk:audit"], world["ids"])).status_code == 404
+    assert snapshot() == before
+
+
+def world_agency(kind: str) -> Any:
+    from pathways.accounts.models import Agency
+
+    return Agency.objects.filter(kind=kind).first()
 
 
 def test_an_iom_partner_with_no_record_of_the_person_finds_no_member_page(world, housing_worker):

@@ -374,6 +374,11 @@ _ROLE_TASKS = {
             "The cohort's proven offending before and after adoption, the change in score and the cost of crime avoided.",
         ),
         (
+            "Risk models and fairness audits",
+            "risk:models",
+            "Train the partnership's own reoffending model and read its model card; audit any score for fairness.",
+        ),
+        (
             "Panel report",
             "analytics:panel-report",
             "The quarterly reducing-reoffending report for the Police and Crime Panel, as a page and a PDF.",
