@@ -286,6 +286,12 @@ def demo_build(
     from pathways.iom.demo import demo_iom_create
 
     sizes["iom_memberships"] = demo_iom_create(today=today or timezone.localdate(), seed=seed, people=people)
+    from pathways.risk.demo import demo_risk_create
+
+    sizes["score_judgements"] = demo_risk_create(today=today or timezone.localdate(), seed=seed)
+    from pathways.evaluation.demo import demo_evaluation_create
+
+    sizes["evaluations"] = demo_evaluation_create(today=today or timezone.localdate(), seed=seed)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -207,3 +207,25 @@ def test_the_tag_suppliers_files_came_in_through_the_importer_with_alerts_for_to
     assert set(overnight.values_list("period__person_id", flat=True)) <= set(
         Membership.objects.filter(status=MembershipStatus.ADOPTED).values_list("person_id", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_the_analyst_has_an_active_local_model_an_ogrs3_audit_and_workers_judged_scores(demo):
+    from pathways.evaluation.models import Evaluation
+    from pathways.risk.models import FairnessAudit, LocalModel, ScoreJudgement
+
+    model = LocalModel.objects.get(active=True)
+    # Trained on the partnership's own history, with a card that says what it is for and how
+    # well it does, and no protected characteristic or place among its features.
+    assert model.rows > 100 and 0.5 < model.performance["auc"] < 1
+    assert not {"sex", "ethnicity", "area"} & set(model.features)
+    assert model.fairness and model.card
+    assert FairnessAudit.objects.filter(score_kind="ogrs3").exists()
+    judgements = ScoreJudgement.objects.all()
+    assert judgements.filter(judgement="agree").exists() and judgements.filter(overridden=True).exists()
+    assert all(j.reason for j in judgements)
+    # The mentoring charity's list, evaluated against a matched comparison group.
+    evaluation = Evaluation.objects.get()
+    assert evaluation.intervention == "uploaded_list"
+    assert evaluation.result["n_matched_treated"] >= 10
+    assert {"rate", "frequency"} <= set(evaluation.result["outcomes"])
