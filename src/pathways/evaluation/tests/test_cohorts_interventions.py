@@ -205,9 +205,10 @@ def resolve(person: Person, *, officer: Any, sergeant: Any, route: str, on: dt.d
     if resolution.status == Status.AWAITING_REVIEW:
         services.resolution_review(resolution=resolution, by=sergeant, approve=True)
     # The service stamps the decision with the time it is made; a decision of two years ago
-    # can only be had by writing its time afterwards.
+    # can only be had by writing its time afterwards. Half past midnight: in summer time that
+    # is the day before in UTC, so the decision's day must be read in local time.
     Resolution.objects.filter(pk=resolution.pk).update(
-        decided_at=timezone.make_aware(dt.datetime.combine(on, dt.time(23, 30)))
+        decided_at=timezone.make_aware(dt.datetime.combine(on, dt.time(0, 30)))
     )
     return resolution
 
