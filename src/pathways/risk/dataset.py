@@ -170,14 +170,12 @@ def _index_disposal(outcome: str) -> str:
     return "custody" if outcome == "conviction_custody" else DISPOSALS.get(outcome, ("other_court", 3))[0]
 
 
-def history_table(user: User | None, *, period_start: dt.date, period_end: dt.date) -> HistoryTable:
-    """The partnership's history for index events from `period_start` to `period_end`
-    (inclusive), through the sharing policy for `user` (None: the operator, everything)."""
-    shared = shared_records(user, Purpose.PERFORMANCE_ANALYSIS)
-    # Each offence counts as proven once, by its earliest proving outcome.
+def _proven_by_person(outcomes: Any) -> dict[Any, list[_Proven]]:
+    """Each person's proven offences from a queryset of outcomes; each offence counts once, by
+    its earliest proving outcome."""
     proven: dict[Any, _Proven] = {}
     rows = (
-        shared.outcomes.filter(outcome__in=PROVING_OUTCOMES)
+        outcomes.filter(outcome__in=PROVING_OUTCOMES)
         .order_by("outcome_date")
         .values_list(
             "offence_id",
@@ -195,22 +193,83 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
     by_person: dict[Any, list[_Proven]] = defaultdict(list)
     for p in proven.values():
         by_person[p.person_id].append(p)
+    return by_person
+
+
+def _custody_by_person(custody_periods: Any) -> dict[Any, list[tuple[Any, dt.date, dt.date | None]]]:
     custody: dict[Any, list[tuple[Any, dt.date, dt.date | None]]] = defaultdict(list)
-    for person_id, offence_id, sentenced, released in shared.custody.values_list(
+    for person_id, offence_id, sentenced, released in custody_periods.values_list(
         "person_id", "offence_id", "sentence_date", "release_date"
     ).iterator(chunk_size=CHUNK):
         custody[person_id].append((offence_id, sentenced, released))
+    return custody
+
+
+def _index_events(
+    offences: list[_Proven], custody: list[tuple[Any, dt.date, dt.date | None]]
+) -> list[tuple[dt.date, int, _Proven]]:
+    """A person's index events: each proven offence, dated by its outcome, or for a custodial
+    sentence by the release (none while still inside), with the measure's same-day order."""
+    releases = {o: r for o, _, r in custody if r is not None}
+    events = []
+    for p in offences:
+        if p.outcome == "conviction_custody":
+            day, rank = releases.get(p.offence_id), 1
+        else:
+            day, rank = p.outcome_date, DISPOSALS.get(p.outcome, ("", 9))[1]
+        if day is not None:
+            events.append((day, rank, p))
+    return events
+
+
+def _feature_row(
+    *,
+    person_id: Any,
+    born: dt.date,
+    sex: str,
+    ethnicity: str,
+    area: str,
+    history: list[_Proven],
+    custody: list[tuple[Any, dt.date, dt.date | None]],
+    day: dt.date,
+    index_offence: _Proven,
+) -> dict[str, Any]:
+    """What was known about a person on their index date: the one place the training table and
+    the person page's score both get their features from."""
+    before = [p for p in history if p.offence_id != index_offence.offence_id and p.outcome_date < day]
+    first = min([p.offence_date for p in before] + [index_offence.offence_date])
+    age = age_on(born, day)
+    return {
+        "person_id": str(person_id),
+        "index_date": day,
+        "age_at_index": age,
+        "previous_offences": len(before),
+        "age_at_first_offence": age_on(born, first),
+        "years_since_first_offence": round((day - first).days / 365.25, 2),
+        "custody_before": int(any(o != index_offence.offence_id and sentenced < day for o, sentenced, _ in custody)),
+        "index_offence_group": index_offence.group,
+        # Not a feature: OGRS3 places some offences by their code, not their group.
+        "index_offence_code": index_offence.code,
+        "index_disposal": _index_disposal(index_offence.outcome),
+        "sex": sex,
+        "ethnicity": ethnicity,
+        "area": area,
+        "age_band": age_band(age),
+    }
+
+
+def history_table(user: User | None, *, period_start: dt.date, period_end: dt.date) -> HistoryTable:
+    """The partnership's history for index events from `period_start` to `period_end`
+    (inclusive), through the sharing policy for `user` (None: the operator, everything)."""
+    shared = shared_records(user, Purpose.PERFORMANCE_ANALYSIS)
+    by_person = _proven_by_person(shared.outcomes)
+    custody = _custody_by_person(shared.custody)
 
     # Each person's first index event in the period; on the same day, the order the measure uses.
     index: dict[Any, tuple[dt.date, int, _Proven]] = {}
     for person_id, offences in by_person.items():
-        releases = {o: r for o, _, r in custody.get(person_id, []) if r is not None}
-        for p in offences:
-            if p.outcome == "conviction_custody":
-                day, rank = releases.get(p.offence_id), 1
-            else:
-                day, rank = p.outcome_date, DISPOSALS.get(p.outcome, ("", 9))[1]
-            if day is None or not period_start <= day <= period_end:
+        for day, rank, p in _index_events(offences, custody.get(person_id, [])):
+            if not period_start <= day <= period_end:
                 continue
             if person_id not in index or (day, rank) < index[person_id][:2]:
                 index[person_id] = (day, rank, p)
@@ -220,16 +279,8 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
     ids = list(index)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for pk, born, sex, ethnicity in Person.objects.filter(pk__in=chunk).values_list(
-            "pk", "date_of_birth", "sex", "ethnicity"
-        ):
-            people[pk] = (born, sex, ethnicity)
-        for pk, postcode in (
-            Address.objects.filter(person_id__in=chunk, is_current=True)
-            .order_by("created_at")
-            .values_list("person_id", "postcode")
-        ):
-            areas[pk] = (postcode or "").split(" ")[0] or "unknown"
+        people.update(_people(chunk))
+        areas.update(_areas(chunk))
 
     records: list[dict[str, Any]] = []
     no_birth = 0
@@ -239,36 +290,21 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
             no_birth += 1
             continue
         history = by_person[person_id]
-        before = [p for p in history if p.offence_id != index_offence.offence_id and p.outcome_date < day]
-        first = min([p.offence_date for p in before] + [index_offence.offence_date])
+        row = _feature_row(
+            person_id=person_id,
+            born=born,
+            sex=sex,
+            ethnicity=ethnicity,
+            area=areas.get(person_id, "unknown"),
+            history=history,
+            custody=custody.get(person_id, []),
+            day=day,
+            index_offence=index_offence,
+        )
         follow_up_end, proof_end = add_months(day, FOLLOW_UP_MONTHS), add_months(day, FOLLOW_UP_MONTHS + WAITING_MONTHS)
         reoffended = any(day < p.offence_date <= follow_up_end and p.outcome_date <= proof_end for p in history)
-        age = age_on(born, day)
-        records.append(
-            {
-                "person_id": str(person_id),
-                "index_date": day,
-                "age_at_index": age,
-                "previous_offences": len(before),
-                "age_at_first_offence": age_on(born, first),
-                "years_since_first_offence": round((day - first).days / 365.25, 2),
-                "custody_before": int(
-                    any(
-                        o != index_offence.offence_id and sentenced < day
-                        for o, sentenced, _ in custody.get(person_id, [])
-                    )
-                ),
-                "index_offence_group": index_offence.group,
-                # Not a feature: OGRS3 places some offences by their code, not their group.
-                "index_offence_code": index_offence.code,
-                "index_disposal": _index_disposal(index_offence.outcome),
-                "sex": sex,
-                "ethnicity": ethnicity,
-                "area": areas.get(person_id, "unknown"),
-                "age_band": age_band(age),
-                OUTCOME: int(reoffended),
-            }
-        )
+        row[OUTCOME] = int(reoffended)
+        records.append(row)
     columns = ["person_id", "index_date", *FEATURES, "index_offence_code", *REFUSED_FEATURES, "age_band", OUTCOME]
     frame = pd.DataFrame.from_records(records, columns=columns)
     if ogrs3_available():
@@ -281,6 +317,69 @@ def history_table(user: User | None, *, period_start: dt.date, period_end: dt.da
         sources=sorted({names[a] for a in shared.offence_agencies if a in names}),
         left_out={"no date of birth": no_birth} if no_birth else {},
     )
+
+
+def _people(ids: list[Any]) -> dict[Any, tuple[dt.date | None, str, str]]:
+    return {
+        pk: (born, sex, ethnicity)
+        for pk, born, sex, ethnicity in Person.objects.filter(pk__in=ids).values_list(
+            "pk", "date_of_birth", "sex", "ethnicity"
+        )
+    }
+
+
+def _areas(ids: list[Any]) -> dict[Any, str]:
+    areas: dict[Any, str] = {}
+    for pk, postcode in (
+        Address.objects.filter(person_id__in=ids, is_current=True).order_by("created_at").values_list("person_id", "postcode")
+    ):
+        areas[pk] = (postcode or "").split(" ")[0] or "unknown"
+    return areas
+
+
+@dataclass
+class PersonFeatures:
+    """One person's features as known today, from their latest index event, or why there are none."""
+
+    row: dict[str, Any] | None
+    reason: str = ""
+
+
+def person_features(person: Person, today: dt.date) -> PersonFeatures:
+    """The features a model reads for one person as known on `today`, computed exactly as the
+    training table computes them, from the person's latest index event on or before today (the
+    start of their current follow-up). The caller has checked that the viewer may see every
+    record these rest on; a score about a person uses all of them."""
+    from pathways.offending.models import CustodyPeriod, OffenceOutcome
+
+    outcomes = OffenceOutcome.objects.filter(offence__person=person, outcome_date__lte=today)
+    history = _proven_by_person(outcomes).get(person.pk, [])
+    custody = _custody_by_person(CustodyPeriod.objects.filter(person=person, sentence_date__lte=today)).get(
+        person.pk, []
+    )
+    # A release after today has not happened yet.
+    custody = [(o, s, r if r is not None and r <= today else None) for o, s, r in custody]
+    events = [e for e in _index_events(history, custody) if e[0] <= today]
+    if not events:
+        return PersonFeatures(None, "No proven offence (conviction or caution) with its follow-up started is recorded.")
+    if person.date_of_birth is None:
+        return PersonFeatures(None, "No date of birth is recorded, so age cannot be worked out.")
+    # The latest index event; on the same day, the one the measure would count first.
+    day, _, index_offence = min(events, key=lambda e: (-e[0].toordinal(), e[1]))
+    row = _feature_row(
+        person_id=person.pk,
+        born=person.date_of_birth,
+        sex=person.sex,
+        ethnicity=person.ethnicity,
+        area=_areas([person.pk]).get(person.pk, "unknown"),
+        history=history,
+        custody=custody,
+        day=day,
+        index_offence=index_offence,
+    )
+    if ogrs3_available():
+        row["ogrs3_2y"] = ogrs3_two_year(row)
+    return PersonFeatures(row)
 
 
 def features_offered() -> dict[str, str]:
