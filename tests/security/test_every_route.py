@@ -186,7 +186,7 @@ CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
 # Scores about people: a worker's judgement beside a person's score (officers, supervisors and
 # caseworkers who may see the person; anyone else with such a role finds no one), and the
 # overrides report (supervisors, for their agency; analysts, counts naming nobody).
-RISK_PERSON: set[str] = {"risk:ogrs3-judgement"}
+RISK_PERSON: set[str] = {"risk:ogrs3-judgement", "risk:local-model-judgement"}
 RISK_OVERRIDES: set[str] = {"risk:overrides"}
 CLASSIFIED |= RISK_PERSON | RISK_OVERRIDES
 

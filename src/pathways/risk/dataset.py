@@ -331,7 +331,9 @@ def _people(ids: list[Any]) -> dict[Any, tuple[dt.date | None, str, str]]:
 def _areas(ids: list[Any]) -> dict[Any, str]:
     areas: dict[Any, str] = {}
     for pk, postcode in (
-        Address.objects.filter(person_id__in=ids, is_current=True).order_by("created_at").values_list("person_id", "postcode")
+        Address.objects.filter(person_id__in=ids, is_current=True)
+        .order_by("created_at")
+        .values_list("person_id", "postcode")
     ):
         areas[pk] = (postcode or "").split(" ")[0] or "unknown"
     return areas

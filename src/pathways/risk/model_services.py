@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import pickle
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -468,3 +469,55 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def active_model() -> LocalModel | None:
+    """The version workers are shown, if an analyst has made one active."""
+    return LocalModel.objects.filter(active=True).first()
+
+
+def model_score_words(model: LocalModel) -> str:
+    """How a judgement names the score it was made beside, so the overrides report can tell versions apart."""
+    return f"local model v{model.version}"
+
+
+@dataclass
+class PersonModelScore:
+    """The active model's probability for one person today, with the features it read, or why
+    it cannot be worked out."""
+
+    model: LocalModel
+    features: list[tuple[str, str, Any]]  # (name, label, value) in the model's order
+    index_date: dt.date | None = None
+    probability: float | None = None
+    reason: str = ""
+
+    @property
+    def percent(self) -> str:
+        return f"{self.probability * 100:.0f}" if self.probability is not None else ""
+
+
+def person_model_score(person: Any, today: dt.date, model: LocalModel | None = None) -> PersonModelScore | None:
+    """The active model's probability of a proven reoffence within a year for `person`, from their
+    features as known on `today` (None when no version is active). The caller has checked that
+    the viewer may see everything the features rest on."""
+    model = model or active_model()
+    if model is None:
+        return None
+    labels = {**dataset.features_offered(), **dataset.REFUSED_FEATURES}
+    known = dataset.person_features(person, today)
+    if known.row is None:
+        return PersonModelScore(model=model, features=[], reason=known.reason)
+    row = known.row
+    features = [(name, labels.get(name, name), row.get(name)) for name in model.features]
+    score = PersonModelScore(model=model, features=features, index_date=row["index_date"])
+    missing = [label for _, label, value in features if value is None]
+    if missing:
+        score.reason = f"It cannot be worked out for this person: {', '.join(missing).lower()} is not known."
+        return score
+    estimator = model_estimator(model)
+    if estimator is None:
+        score.reason = "The active version has no fitted model kept with it."
+        return score
+    score.probability = float(estimator.predict_proba(_model_input(pd.DataFrame([row]), model.features))[0, 1])
+    return score
