@@ -59,3 +59,39 @@ def test_an_officer_overrides_ogrs3_and_the_supervisor_sees_it(
     expect(page.locator("#overrides-moves")).to_contain_text("Low to high: 1")
     expect(page.locator("#overrides-reasons")).to_contain_text("Made threats to kill his former partner")
     expect(page.locator("#overrides-reasons")).to_contain_text(known_offender.full_name)
+
+
+@pytest.mark.browser
+def test_an_officer_judges_the_partnerships_own_model_beside_ogrs3(
+    page: Page, live_server: Any, officer: User, police: Agency, police_admin: User
+) -> None:
+    from pathways.risk import model_services
+    from pathways.risk.model_testing import create_history, history_period
+    from pathways.testing import person_by_reference
+
+    create_history(agency=police, by=police_admin, people=60)
+    start, end = history_period()
+    model = model_services.local_model_train(
+        by=police_admin,
+        period_start=start,
+        period_end=end,
+        features=["age_at_index", "previous_offences", "index_offence_group"],
+        name="Proven reoffending in a year",
+    )
+    model_services.local_model_activate(by=police_admin, model=model)
+    person = person_by_reference(police, "H3")
+    sign_in(page, live_server, "officer", PASSWORD)
+
+    page.goto(f"{live_server.url}/people/{person.pk}/")
+    panel = page.locator("#local-model")
+    expect(panel).to_contain_text("A score never decides alone")
+    expect(panel.locator("#local-model-probability")).to_contain_text("%")
+    expect(panel.locator("#local-model-features")).to_contain_text("Number of previous proven offences")
+    panel.locator("summary", has_text="Record your own judgement").click()
+    panel.get_by_label("Likelihood is lower than the score says").check()
+    panel.get_by_label("Why").fill("Settled in work and housing since the index offence.")
+    with page.expect_navigation():
+        panel.get_by_role("button", name="Record your judgement").click()
+    judgement = ScoreJudgement.objects.get(person=person)
+    assert (judgement.score_kind, judgement.score_version) == ("local_model", "local model v1")
+    expect(page.locator("#local-model-judgements")).to_contain_text("Settled in work and housing")

@@ -159,4 +159,4 @@ def test_an_officer_records_a_judgement_of_the_local_model_from_the_person_page(
     report = overrides_report(user=supervisor)
     assert [(r.score_kind, r.lower) for r in report.rows] == [("local_model", 1)]
     listing = signed_in_client(supervisor).get(reverse("risk:overrides")).content.decode()
-    assert "The partnership&#x27;s own model" in listing or "The partnership's own model" in listing
+    assert "The partnership&#x27;s own model (local model v1)" in listing
