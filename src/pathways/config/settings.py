@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pathways.iom",
     "pathways.risk",
     "pathways.evaluation",
+    "pathways.linkage",
     "pathways.analytics",
     "pathways.demo",
     "pathways.web",

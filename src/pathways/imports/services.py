@@ -30,6 +30,7 @@ from pathways.imports.formats import (
 )
 from pathways.imports.matching import match_person
 from pathways.imports.models import ImportBatch
+from pathways.linkage.models import SourceRecord
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
 from pathways.people.models import Address, Person, PersonIdentifier, PersonName
 from pathways.people.names import given_name_key, surname_key
@@ -286,10 +287,30 @@ class PeopleLoader(_Loader):
         if v["other_id"]:
             changed |= self._identifier(person, IdentifierKind.OTHER, v["other_id"], agency=self.agency)
         changed |= self._address(person, v)
+        changed |= self._source_record(person, v)
         AgencyRecord.objects.get_or_create(
             person=person, agency=self.agency, defaults={"basis": AgencyRecord.Basis.HOLDS_RECORD}
         )
         self.count(created=created, changed=changed)
+
+    def _source_record(self, person: Person, v: dict[str, Any]) -> bool:
+        """The agency's record as it sent it: what record linkage compares (`pathways.linkage`)."""
+        values = {
+            "given_name": v["given_name"],
+            "surname": v["surname"],
+            "date_of_birth": v["date_of_birth"],
+            "sex": v["sex"] or "U",
+            "address_1": v["address_1"] or "",
+            "town": v["town"] or "",
+            "postcode": v["postcode"] or "",
+            "pnc_id": v["pnc_id"] or "",
+            "other_id": v["other_id"] or "",
+        }
+        record = SourceRecord.objects.filter(agency=self.agency, reference=v["person_id"]).first()
+        if record is None:
+            self.save(SourceRecord(person=person, agency=self.agency, reference=v["person_id"], **values))
+            return True
+        return self.update_fields(record, {"person": person, **values})
 
     def _name(self, person: Person, given: str, surname: str, *, is_alias: bool) -> bool:
         existing = PersonName.objects.filter(person=person, given_name=given, surname=surname).first()

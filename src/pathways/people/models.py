@@ -21,6 +21,9 @@ class Person(BaseModel):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.NOT_KNOWN)
     ethnicity = models.CharField(max_length=2, choices=Ethnicity.choices, default=Ethnicity.NOT_STATED)
+    # Set when this person was found to be someone already held and merged into them
+    # (`pathways.linkage.merging`); the row stays so old links and the audit trail still lead somewhere.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     history = HistoricalRecords()
 
     class Meta:
