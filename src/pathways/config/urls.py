@@ -15,5 +15,6 @@ urlpatterns = [
     path("iom/", include("pathways.iom.urls")),
     path("risk/", include("pathways.risk.urls")),
     path("evaluation/", include("pathways.evaluation.urls")),
+    path("linkage/", include("pathways.linkage.urls")),
     path("api/v1/", api.urls),
 ]

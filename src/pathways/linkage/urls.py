@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401  (each part adds its routes below)
+
+app_name = "linkage"
+
+urlpatterns: list = []
