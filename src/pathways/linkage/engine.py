@@ -280,12 +280,24 @@ TWINS_MATCH_WEIGHT = -32.0
 def _twins_level() -> dict[str, Any]:
     return {
         "sql_condition": (
-            "date_of_birth_l = date_of_birth_r AND surname_l = surname_r AND "
-            "given_canonical_l <> given_canonical_r AND substr(given_name_l, 1, 1) <> substr(given_name_r, 1, 1)"
+            "date_of_birth_l = date_of_birth_r AND surname_key_l = surname_key_r AND "
+            "given_canonical_l <> given_canonical_r"
         ),
         "label_for_charts": "Different given names, same surname and date of birth (twins?)",
         "m_probability": 2.0**TWINS_MATCH_WEIGHT,
         "u_probability": 1.0,
+        "fix_m_probability": True,
+        "fix_u_probability": True,
+    }
+
+
+def _swapped_counted_under_surname(sql: str) -> dict[str, Any]:
+    # Both names agree once swapped: one piece of evidence, so only the surname comparison weighs it.
+    return {
+        "sql_condition": sql,
+        "label_for_charts": "Given name and surname swapped",
+        "m_probability": 0.5,
+        "u_probability": 0.5,
         "fix_m_probability": True,
         "fix_u_probability": True,
     }
@@ -301,11 +313,12 @@ def _comparisons() -> list[dict[str, Any]]:
             "comparison_levels": [
                 _null("given_name", "Given name missing"),
                 _level("given_name_l = given_name_r", "Same given name", tf="given_name"),
-                _level(swapped, "Given name and surname swapped"),
+                _swapped_counted_under_surname(swapped),
                 _level(
                     "given_canonical_l = given_canonical_r", "Known variant of the same name (e.g. Bill and William)"
                 ),
                 _level("jaro_winkler_similarity(given_name_l, given_name_r) >= 0.92", "Very similar spelling"),
+                _level("damerau_levenshtein(given_name_l, given_name_r) <= 1", "One letter wrong, missing or swapped"),
                 _level("jaro_winkler_similarity(given_name_l, given_name_r) >= 0.8", "Similar spelling"),
                 _twins_level(),
                 _else("Different given names"),
@@ -319,6 +332,7 @@ def _comparisons() -> list[dict[str, Any]]:
                 _level("surname_l = surname_r", "Same surname", tf="surname"),
                 _level(swapped, "Given name and surname swapped"),
                 _level("jaro_winkler_similarity(surname_l, surname_r) >= 0.92", "Very similar spelling"),
+                _level("damerau_levenshtein(surname_l, surname_r) <= 1", "One letter wrong, missing or swapped"),
                 _level(
                     "(length(surname_r) >= 3 AND instr(surname_l, surname_r) > 0)"
                     " OR (length(surname_l) >= 3 AND instr(surname_r, surname_l) > 0)",
@@ -405,10 +419,12 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 )
 
 # m is learnt by EM on pairs blocked each of these ways; each leaves the other comparisons free.
+# Both find pairs that are nearly all the same person, so EM's two classes are clean: rules
+# that also gather siblings or namesakes (a shared postcode, a date of birth) teach it that a
+# different date of birth is common among matches.
 EM_BLOCKING_RULES: tuple[str, ...] = (
-    "l.date_of_birth = r.date_of_birth",
-    "l.given_key = r.given_key AND l.surname_key = r.surname_key",
-    "l.postcode = r.postcode",
+    "l.pnc_id = r.pnc_id",
+    "l.given_name = r.given_name AND l.surname = r.surname",
 )
 
 
@@ -520,6 +536,7 @@ def train(
     max_pairs: float = 2e6,
     recall: float = 0.8,
     seed: int = 1,
+    em_blocking_rules: tuple[str, ...] | None = None,
 ) -> TrainingResult:
     """Learn the model from unlabelled records of one or more agencies (dedupe).
 
@@ -532,7 +549,7 @@ def train(
         linker = _linker(backend, [backend.table(prepared)], model_shape())
         linker.training.estimate_probability_two_random_records_match(list(DETERMINISTIC_RULES), recall=recall)
         linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-        for rule in EM_BLOCKING_RULES:
+        for rule in em_blocking_rules or EM_BLOCKING_RULES:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
@@ -543,6 +560,9 @@ def train(
     return TrainingResult(
         splink_settings=settings, summary=model_summary(settings, records=len(prepared), preparation=preparation)
     )
+
+
+MAX_AGAINST = 15.0  # the strongest evidence against a match one trained level may give, in bits
 
 
 def _fill_unseen_levels(settings: dict[str, Any], *, max_pairs: float) -> dict[str, Any]:
@@ -559,6 +579,10 @@ def _fill_unseen_levels(settings: dict[str, Any], *, max_pairs: float) -> dict[s
                 level["u_probability"] = 1.0 / max_pairs
             if level.get("m_probability") is None:
                 level["m_probability"] = level["u_probability"]
+            elif not level.get("fix_m_probability"):
+                # A level EM almost never saw among matches says "impossible" (weights of -90
+                # have been seen); no single field disagreeing is that certain.
+                level["m_probability"] = max(level["m_probability"], level["u_probability"] * 2.0**-MAX_AGAINST)
     return settings
 
 
@@ -594,7 +618,7 @@ def default_splink_settings() -> dict[str, Any]:
     return json.loads(_default_model_text())
 
 
-def write_default_model(*, people: int = 20000, seed: int = 9, path: Path = DEFAULT_MODEL_PATH) -> TrainingResult:
+def write_default_model(*, people: int = 8000, seed: int = 9, path: Path = DEFAULT_MODEL_PATH) -> TrainingResult:
     """Train on synthetic partner records and write the shipped model."""
     from pathways.linkage.synthetic import partner_records, records_for_engine
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,10 +57,37 @@ class ErrorRates:
     surname_changed: float = 0.02
     day_month_swapped: float = 0.02
     dob_digit: float = 0.02
-    dob_missing: float = 0.05
-    sex_missing: float = 0.05
+    # Police and probation record a date of birth and sex for almost everyone; housing and
+    # council files often lack them. A postcode is missing mostly for people of no fixed abode.
+    dob_missing: dict[str, float] = field(
+        default_factory=lambda: {
+            "police": 0.01,
+            "probation": 0.01,
+            "youth_offending": 0.02,
+            "housing": 0.08,
+            "council": 0.10,
+        }
+    )
+    sex_missing: dict[str, float] = field(
+        default_factory=lambda: {
+            "police": 0.01,
+            "probation": 0.01,
+            "youth_offending": 0.02,
+            "housing": 0.10,
+            "council": 0.10,
+        }
+    )
+    postcode_missing: dict[str, float] = field(
+        default_factory=lambda: {
+            "police": 0.06,
+            "probation": 0.04,
+            "youth_offending": 0.03,
+            "housing": 0.01,
+            "council": 0.03,
+        }
+    )
     moved: float = 0.15
-    postcode_missing: float = 0.06
+    sex_wrong: float = 0.01
     pnc_missing: float = 0.2
     police_duplicate: float = 0.05
     sibling: float = 0.06
@@ -171,7 +198,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
 
     dob: dt.date = person["dob"]  # type: ignore[assignment]
     dob_text = dob.isoformat()
-    if m.chance(r.dob_missing):
+    if m.chance(r.dob_missing[agency]):
         dob_text = ""
     elif dob.day <= 12 and dob.day != dob.month and m.chance(r.day_month_swapped):
         dob_text = dt.date(dob.year, dob.day, dob.month).isoformat()
@@ -189,7 +216,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
     address = {k: str(person[k]) for k in ("address_1", "town", "postcode")}
     if m.chance(r.moved):
         address = m.address()
-    if m.chance(r.postcode_missing):
+    if m.chance(r.postcode_missing[agency]):
         address["postcode"] = ""
 
     pnc = ""
@@ -203,7 +230,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
         "given_name": given,
         "surname": surname,
         "date_of_birth": dob_text,
-        "sex": "" if m.chance(r.sex_missing) else person["sex"],
+        "sex": "" if m.chance(r.sex_missing[agency]) else _sex(m, str(person["sex"])),
         "ethnicity": person["ethnicity"],
         "address_1": address["address_1"],
         "address_2": "",
@@ -216,6 +243,10 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
     }
 
 
+def _sex(m: _Maker, sex: str) -> str:
+    return {"M": "F", "F": "M"}[sex] if m.chance(m.rates.sex_wrong) else sex
+
+
 def _different_given(m: _Maker, sex: str, other: str) -> str:
     from pathways.people.names import name_similarity
 
@@ -226,19 +257,30 @@ def _different_given(m: _Maker, sex: str, other: str) -> str:
     return m.given(sex)
 
 
-def partner_records(*, people: int, seed: int = 0, rates: ErrorRates | None = None) -> pd.DataFrame:
-    """Draw ``people`` true people (siblings, twins and namesakes among them) and every agency's records of them.
+def partner_records(
+    *, people: int | None = None, records: int | None = None, seed: int = 0, rates: ErrorRates | None = None
+) -> pd.DataFrame:
+    """Draw true people (siblings, twins and namesakes among them) and every agency's records of them.
 
+    Stops at ``people`` true people, or once there are at least ``records`` records.
     Returns the people-file columns (``PEOPLE_COLUMNS``) plus ``agency`` and ``true_person``.
     The same arguments give the same records.
     """
+    if (people is None) == (records is None):
+        raise ValueError("give either people or records")
     m = _Maker(seed, rates or ErrorRates())
     r = m.rates
     persons: list[dict[str, object]] = []
-    while len(persons) < people:
+    rows: list[dict[str, object]] = []
+    done = 0
+
+    def enough() -> bool:
+        return len(persons) >= people if people is not None else len(rows) >= records  # type: ignore[operator]
+
+    while not enough():
         base = _person(m, len(persons))
         persons.append(base)
-        if len(persons) < people and m.chance(r.sibling):
+        if not enough() and m.chance(r.sibling):
             sex = "M" if m.chance(0.7) else "F"
             persons.append(
                 _person(
@@ -251,7 +293,7 @@ def partner_records(*, people: int, seed: int = 0, rates: ErrorRates | None = No
                     address={k: base[k] for k in ("address_1", "town", "postcode")},
                 )
             )
-        if len(persons) < people and m.chance(r.twin):
+        if not enough() and m.chance(r.twin):
             sex = "M" if m.chance(0.5) else "F"
             persons.append(
                 _person(
@@ -264,16 +306,15 @@ def partner_records(*, people: int, seed: int = 0, rates: ErrorRates | None = No
                     address={k: base[k] for k in ("address_1", "town", "postcode")},
                 )
             )
-        if len(persons) < people and m.chance(r.common_name):
+        if not enough() and m.chance(r.common_name):
             given, surname, sex = m.pick(_COMMON_NAMES)  # type: ignore[misc]
             persons.append(_person(m, len(persons), given_name=given, surname=surname, sex=sex))
-
-    rows = []
-    for person in persons:
-        for agency in _agencies(m, person):
-            rows.append(_record(m, person, agency))
-            if agency == "police" and m.chance(r.police_duplicate):
+        for person in persons[done:]:
+            for agency in _agencies(m, person):
                 rows.append(_record(m, person, agency))
+                if agency == "police" and m.chance(r.police_duplicate):
+                    rows.append(_record(m, person, agency))
+        done = len(persons)
     return pd.DataFrame(rows, columns=[*PEOPLE_COLUMNS, "agency", "true_person"])
 
 
