@@ -31,7 +31,7 @@ import numpy as np
 from faker.providers.person.en_GB import Provider as _Names
 
 from pathways.offending.reference import OFFENCE_TYPES, OffenceType
-from pathways.people.names import given_name_key, surname_key
+from pathways.people.names import _VARIANT_GROUPS, given_name_key, surname_key
 
 # Towns of the fictional county, each with postcode districts and a deprivation weight
 # (offenders are drawn more often from the more deprived districts).
@@ -173,6 +173,19 @@ PROBLEMS = {
 AREA_MISSING_P, COORDINATES_MISSING_P, SEX_UNKNOWN_P, POSTCODE_MISSING_P = 0.015, 0.03, 0.012, 0.02
 DUPLICATE_OFFENCE_P, SECOND_REFERENCE_P = 0.004, 0.004
 OUTCOME_LOST_P = 0.03  # outcomes that never reach the police's outcomes feed
+# How each agency's own record of a person differs from the police's: the spellings, nicknames,
+# slipped dates of birth and old addresses that record linkage has to see through. The police's
+# second record of someone (SECOND_REFERENCE_P) was keyed separately, so it differs most.
+RECORD_NAME_VARIANT_P = {"police": 0.0, "police-second": 0.5, "probation": 0.12, "yos": 0.15}
+RECORD_DOB_SLIP_P = {"police": 0.0, "police-second": 0.15, "probation": 0.03, "yos": 0.04}
+RECORD_DOB_MISSING_P = {"police": 0.0, "police-second": 0.05, "probation": 0.01, "yos": 0.03}
+RECORD_OLD_ADDRESS_P = {"police": 0.0, "police-second": 0.4, "probation": 0.25, "yos": 0.2}
+RECORD_NO_ADDRESS_P = {"police": 0.0, "police-second": 0.1, "probation": 0.05, "yos": 0.1}
+RECORD_NO_PNC_P = {"police": 0.0, "police-second": 0.3, "probation": 0.05, "yos": 0.2}
+_NICKNAMES: dict[str, list[str]] = {}
+for _group in _VARIANT_GROUPS:
+    for _name in _group:
+        _NICKNAMES.setdefault(_name, [n for n in _group if n != _name])
 
 
 class FeedSchedule:
@@ -221,6 +234,7 @@ class Tables:
     victims: list[dict] = field(default_factory=list)
     outcomes: list[dict] = field(default_factory=list)
     custody: list[dict] = field(default_factory=list)
+    source_records: list[dict] = field(default_factory=list)
 
     def sizes(self) -> dict[str, int]:
         return {k: len(v) for k, v in self.__dict__.items()}
@@ -247,6 +261,8 @@ class PopulationBuilder:
         self.rng = np.random.default_rng(seed)
         # How records arrived is drawn from its own generator, leaving the population as it was.
         self.arrivals = np.random.default_rng([seed, 1])
+        # And how each agency holds its record of a person from a third, for the same reason.
+        self.records = np.random.default_rng([seed, 2])
         self.today = today
         self.tz = tz or ZoneInfo("Europe/London")
         self.feeds = self._schedules(now or dt.datetime.combine(today, dt.time(23, 59), self.tz))
@@ -464,7 +480,101 @@ class PopulationBuilder:
                     victim_p,
                 )
         self._people_arrive(t)
+        self._source_records(t)
         return t
+
+    def _source_records(self, t: Tables) -> None:
+        """Each agency reference's record as that agency holds it (`linkage.SourceRecord`): the
+        police's as the person was drawn, the others' with the differences agencies' records
+        have. A name an agency holds differently is also one of the person's names, kept as that
+        agency's alias, as an import of the agency's file would keep it. Drawn from its own
+        generator, after everything else in the chunk, so the population is the same as before."""
+        people = {p["id"]: p for p in t.people}
+        addresses = {a["person_id"]: a for a in t.addresses}
+        pncs = {i["person_id"]: i["value"] for i in t.identifiers if i["kind"] == "pnc"}
+        police = self.agencies["police"]
+        for ident in [i for i in t.identifiers if i["kind"] == "agency_ref"]:
+            person, agency = people[ident["person_id"]], ident["agency_id"]
+            holder = next(k for k, v in self.agencies.items() if v == agency)
+            if agency == police and ident["value"].startswith("WPX"):
+                holder = "police-second"
+            given, surname = self._held_name(holder, person["given_name"], person["surname"])
+            if (given, surname) != (person["given_name"], person["surname"]):
+                t.names.append(
+                    {
+                        "id": self.record_uuid(),
+                        "person_id": person["id"],
+                        "given_name": given,
+                        "surname": surname,
+                        "is_alias": True,
+                        "surname_key": surname_key(surname),
+                        "given_key": given_name_key(given),
+                        "agency_id": agency,
+                    }
+                )
+            address = addresses.get(person["id"])
+            address_1, town, postcode = (
+                (address["address_1"], address["town"], address["postcode"]) if address else ("", "", "")
+            )
+            draw = self.records.random()
+            if draw < RECORD_NO_ADDRESS_P[holder]:
+                address_1, town, postcode = "", "", ""
+            elif draw < RECORD_NO_ADDRESS_P[holder] + RECORD_OLD_ADDRESS_P[holder]:
+                # An address the person has since left, in the same town.
+                address_1 = f"{self.records.integers(1, 180)} {STREETS[self.records.integers(len(STREETS))]}"
+                if postcode:
+                    outward = postcode.split()[0]
+                    postcode = f"{outward} {self.records.integers(1, 10)}{chr(65 + self.records.integers(26))}{chr(65 + self.records.integers(26))}"
+            t.source_records.append(
+                {
+                    "id": self.record_uuid(),
+                    "person_id": person["id"],
+                    "agency_id": agency,
+                    "reference": ident["value"],
+                    "given_name": given,
+                    "surname": surname,
+                    "date_of_birth": self._held_dob(holder, person["date_of_birth"]),
+                    "sex": person["sex"],
+                    "address_1": address_1,
+                    "town": town,
+                    "postcode": postcode,
+                    "pnc_id": "" if self.records.random() < RECORD_NO_PNC_P[holder] else pncs.get(person["id"], ""),
+                    "other_id": "",
+                }
+            )
+
+    def record_uuid(self) -> uuid.UUID:
+        return uuid.UUID(bytes=self.records.bytes(16), version=4)
+
+    def _held_name(self, holder: str, given: str, surname: str) -> tuple[str, str]:
+        if self.records.random() >= RECORD_NAME_VARIANT_P[holder]:
+            return given, surname
+        draw = self.records.random()
+        nicknames = _NICKNAMES.get(given.lower())
+        if draw < 0.35 and nicknames:
+            return nicknames[self.records.integers(len(nicknames))].title(), surname
+        if draw < 0.45:
+            return surname, given  # names the other way round
+        # A slip of the keyboard: one letter of the surname lost, doubled or swapped with the next.
+        at = int(self.records.integers(1, max(2, len(surname) - 1)))
+        slip = self.records.integers(3)
+        if slip == 0 and len(surname) > 3:
+            return given, surname[:at] + surname[at + 1 :]
+        if slip == 1:
+            return given, surname[: at + 1] + surname[at:]
+        if at + 1 < len(surname):
+            return given, surname[:at] + surname[at + 1] + surname[at] + surname[at + 2 :]
+        return given, surname + "e"
+
+    def _held_dob(self, holder: str, dob: dt.date) -> dt.date | None:
+        draw = self.records.random()
+        if draw < RECORD_DOB_MISSING_P[holder]:
+            return None
+        if draw < RECORD_DOB_MISSING_P[holder] + RECORD_DOB_SLIP_P[holder]:
+            if dob.day <= 12 and dob.day != dob.month and self.records.random() < 0.5:
+                return dob.replace(day=dob.month, month=dob.day)  # day and month the other way round
+            return dob + dt.timedelta(days=int(self.records.choice([-1, 1, 365, -365])))
+        return dob
 
     def _people_arrive(self, t: Tables) -> None:
         """The police sent each person with the first offence they committed or suffered; anyone

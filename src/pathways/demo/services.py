@@ -22,6 +22,7 @@ from pathways.accounts.models import Agency, ApiToken, Role, User
 from pathways.accounts.services import agency_create, api_token_create, user_create
 from pathways.demo.population import PopulationBuilder, Tables
 from pathways.imports.models import ImportBatch
+from pathways.linkage.models import SourceRecord
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
 from pathways.people.models import Address, Person, PersonIdentifier, PersonName, WarningMarker
 
@@ -100,6 +101,7 @@ _TABLES: list[tuple[str, type[Model]]] = [
     ("victims", OffenceVictim),
     ("outcomes", OffenceOutcome),
     ("custody", CustodyPeriod),
+    ("source_records", SourceRecord),
 ]
 
 

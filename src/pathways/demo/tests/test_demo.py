@@ -27,6 +27,7 @@ def draw(seed: int, people: int = 600) -> list[tuple]:
     for chunk in builder.chunks(size=250):
         rows += [(p["given_name"], p["surname"], p["date_of_birth"]) for p in chunk.people]
         rows += [(o["offence_code"], o["offence_date"], o["created_at"]) for o in chunk.offences]
+        rows += [(r["reference"], r["given_name"], r["surname"], r["date_of_birth"]) for r in chunk.source_records]
     rows += [(b["kind"], b["created_at"], b["rows"], b["errors"]) for b in builder.import_batches()]
     return rows
 
@@ -229,3 +230,37 @@ def test_the_analyst_has_an_active_local_model_an_ogrs3_audit_and_workers_judged
     assert evaluation.intervention == "uploaded_list"
     assert evaluation.result["n_matched_treated"] >= 10
     assert {"rate", "frequency"} <= set(evaluation.result["outcomes"])
+
+
+@pytest.mark.django_db
+def test_every_agency_reference_has_that_agencys_record_of_the_person(demo):
+    from pathways.linkage.models import SourceRecord
+    from pathways.people.models import PersonIdentifier, PersonName
+
+    records = {(r.agency_id, r.reference): r for r in SourceRecord.objects.select_related("person")}
+    references = list(PersonIdentifier.objects.filter(kind="agency_ref"))
+    assert len(records) == len(references)
+    held: dict[tuple, set[tuple[str, str]]] = {}
+    for name in PersonName.objects.all():
+        held.setdefault((name.person_id, name.agency_id), set()).add((name.given_name, name.surname))
+    for ref in references:
+        record = records[(ref.agency_id, ref.value)]
+        assert record.person_id == ref.person_id
+        # The name this agency holds for the person: its own spelling where it has one.
+        assert (record.given_name, record.surname) in held.get(
+            (ref.person_id, ref.agency_id), {(record.person.given_name, record.person.surname)}
+        )
+
+
+@pytest.mark.django_db
+def test_other_agencies_records_differ_from_the_polices_as_real_ones_do(demo):
+    from pathways.linkage.models import SourceRecord
+
+    others = SourceRecord.objects.exclude(agency__code="wessex-police").select_related("person")
+    assert others.count() > 100
+    named_differently = sum((r.given_name, r.surname) != (r.person.given_name, r.person.surname) for r in others)
+    born_differently = sum(r.date_of_birth != r.person.date_of_birth for r in others)
+    assert 0.05 < named_differently / others.count() < 0.3
+    assert 0.01 < born_differently / others.count() < 0.15
+    police = SourceRecord.objects.filter(agency__code="wessex-police", reference__startswith="WP0")
+    assert all((r.given_name, r.surname) == (r.person.given_name, r.person.surname) for r in police[:500])
