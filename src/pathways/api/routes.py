@@ -19,8 +19,8 @@ from pathways.accounts.services import api_token_user
 from pathways.imports.forms import MAX_UPLOAD_BYTES
 from pathways.imports.models import ImportBatch, ImportKind
 from pathways.imports.services import import_file, may_import
-from pathways.linkage.services import import_linkage_counts
 from pathways.iom.policies import can_import_tags
+from pathways.linkage.services import import_linkage_counts
 from pathways.offending.models import Offence
 from pathways.people.models import Person
 from pathways.people.selectors import person_record, person_search
