@@ -335,12 +335,16 @@ class PeopleLoader(_Loader):
             self.save(person)
             self._name(person, v["given_name"], v["surname"], is_alias=False)
         else:
-            # The agency's own record of the person is updated by this row; a record the model
-            # linked (even to one of the agency's own: a duplicate) only fills gaps.
+            # The agency's own record of the person is updated by this row. A record that joined
+            # someone already held (by the model, or by a PNC ID) only fills gaps, now and
+            # whenever the agency sends it again: the person's details are not theirs to overwrite.
             owns = (
                 not joined_by_model
                 and PersonIdentifier.objects.filter(
                     person=person, kind=IdentifierKind.AGENCY_REFERENCE, agency=self.agency
+                ).exists()
+                and not LinkDecision.objects.filter(
+                    record__agency=self.agency, record__reference=v["person_id"], outcome=LinkDecision.Outcome.JOINED
                 ).exists()
             )
             if owns:
