@@ -189,6 +189,10 @@ CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
 RISK_PERSON: set[str] = {"risk:ogrs3-judgement", "risk:local-model-judgement"}
 RISK_OVERRIDES: set[str] = {"risk:overrides"}
 CLASSIFIED |= RISK_PERSON | RISK_OVERRIDES
+# Record linkage's review queue: supervisors (pairs with a record of their agency) and
+# administrators (any pair); a pair the user may not review is not found.
+LINKAGE_REVIEW: set[str] = {"linkage:review", "linkage:review-pair"}
+CLASSIFIED |= LINKAGE_REVIEW
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -260,6 +264,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
         **risk_model_world(police_admin),
+        **linkage_world(police, police_admin),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -328,6 +333,28 @@ def risk_model_world(by: Any) -> dict[str, Any]:
         title="Routes audit", score_kind="vendor", threshold=0.5, result={}, by=by, agency=by.agency
     )
     return {"version": 1, "audit_id": saved.pk}
+
+
+def linkage_world(police: Any, by: Any) -> dict[str, Any]:
+    """A pair waiting for review: the offender's police record, and an uncertain record of
+    another agency's (written straight to the tables: no linkage runs)."""
+    import datetime as dt
+
+    from pathways.accounts.models import Agency
+    from pathways.linkage.models import ReviewPair, SourceRecord
+    from pathways.linkage.testing import COMPARISON, create_held_record
+
+    youth = Agency.objects.create(code="routes-yos", name="Routes YOS", kind="yos")
+    arrived = create_held_record(
+        agency=youth, reference="Y1", given_name="Jon", surname="Smyth", date_of_birth=dt.date(1998, 4, 12), by=by
+    )
+    pair = ReviewPair.objects.create(
+        record=arrived,
+        candidate=SourceRecord.objects.get(agency=police, reference="P1"),
+        match_probability=0.8,
+        comparison=COMPARISON,
+    )
+    return {"pair_id": pair.pk}
 
 
 def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
@@ -593,6 +620,34 @@ def test_only_analysts_and_supervisors_reach_the_risk_model_pages(world, officer
     other = signed_in_client(make_user("risk-routes-probation", world_agency("probation"), Role.SUPERVISOR))
     assert other.get(url_for("risk:audit", page_routes()["risk:audit"], world["ids"])).status_code == 404
     assert snapshot() == before
+
+
+def test_only_supervisors_and_administrators_review_pairs_and_only_their_agencys(world, officer, make_user):
+    """An officer is refused the queue and every pair; a supervisor of an agency in neither
+    record finds no pair; the police's supervisor reviews it."""
+    from pathways.accounts.models import Agency, Role
+    from pathways.linkage.models import ReviewDecision
+
+    before = snapshot()
+    as_officer = signed_in_client(officer)
+    housing = Agency.objects.get(kind="housing")
+    as_housing = signed_in_client(make_user("routes-housing-manager", housing, Role.SUPERVISOR))
+    as_sergeant = signed_in_client(make_user("routes-linkage-sergeant", world_agency("police"), Role.SUPERVISOR))
+    for name, pattern in page_routes().items():
+        if name not in LINKAGE_REVIEW:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (as_officer.get(url), as_officer.post(url, {"decision": "link"})):
+            assert response.status_code == 403, (name, response.status_code)
+            assert world["person"].surname not in response.content.decode(), name
+        if name == "linkage:review-pair":
+            for response in (as_housing.get(url), as_housing.post(url, {"decision": "link"})):
+                assert response.status_code == 404, (name, response.status_code)
+                assert world["person"].surname not in response.content.decode(), name
+        else:
+            assert world["person"].surname not in as_housing.get(url).content.decode()
+        assert as_sergeant.get(url).status_code == 200, name
+    assert snapshot() == before and not ReviewDecision.objects.exists()
 
 
 def world_agency(kind: str) -> Any:

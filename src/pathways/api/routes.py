@@ -20,6 +20,7 @@ from pathways.imports.forms import MAX_UPLOAD_BYTES
 from pathways.imports.models import ImportBatch, ImportKind
 from pathways.imports.services import import_file, may_import
 from pathways.iom.policies import can_import_tags
+from pathways.linkage.services import import_linkage_counts
 from pathways.offending.models import Offence
 from pathways.people.models import Person
 from pathways.people.selectors import person_record, person_search
@@ -159,6 +160,13 @@ class ImportErrorOut(Schema):
     reason: str
 
 
+class ImportLinkageOut(Schema):
+    joined_by_identifier: int
+    joined_by_model: int
+    queued_for_review: int
+    new_people: int
+
+
 class ImportOut(Schema):
     batch_id: uuid.UUID
     kind: str
@@ -171,6 +179,10 @@ class ImportOut(Schema):
     unchanged: int
     errors: list[ImportErrorOut]
     uploaded_at: dt.datetime
+    # People files: of the records that arrived for the first time, how many joined a person
+    # already held by an identifier or by the linkage model, how many wait for review, how many
+    # became new people. None for other kinds of file.
+    linkage: ImportLinkageOut | None = None
 
 
 class SearchQuery(Schema):
@@ -354,6 +366,7 @@ def _import_out(batch: ImportBatch) -> ImportOut:
         unchanged=batch.unchanged_count,
         errors=[ImportErrorOut(**e) for e in batch.errors],
         uploaded_at=batch.created_at,
+        linkage=import_linkage_counts(batch),
     )
 
 

@@ -30,7 +30,8 @@ from pathways.imports.formats import (
 )
 from pathways.imports.matching import match_person
 from pathways.imports.models import ImportBatch
-from pathways.linkage.models import SourceRecord
+from pathways.linkage.models import LinkDecision, SourceRecord
+from pathways.linkage.services import Incoming, propose_links, queue_pair, record_decision
 from pathways.offending.models import CustodyPeriod, Offence, OffenceOutcome, OffenceVictim
 from pathways.people.models import Address, Person, PersonIdentifier, PersonName
 from pathways.people.names import given_name_key, surname_key
@@ -52,6 +53,8 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0
     batch: ImportBatch | None = None
+    # People files only: what record linkage did with the records that arrived for the first time.
+    linkage: dict[str, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -69,6 +72,7 @@ class ImportReport:
             "error_count": self.error_count,
             "errors": [e.as_dict() for e in self.errors],
             "batch_id": str(self.batch.pk) if self.batch else None,
+            "linkage": self.linkage,
         }
 
 
@@ -160,10 +164,13 @@ def read_rows(fmt: FileFormat, filename: str, content: bytes) -> tuple[list[Pars
 
 
 class _Loader:
-    def __init__(self, *, agency: Agency, filename: str, by: User | None) -> None:
+    def __init__(self, *, agency: Agency, filename: str, by: User | None, via: str = "web") -> None:
         self.agency = agency
         self.filename = filename
         self.by = by
+        self.via = via
+        # Set by `import_file` before `load`: what the load's rows are recorded against.
+        self.batch: ImportBatch | None = None
         self.created = self.updated = self.unchanged = 0
 
     def error(self, row: ParsedRow, column: str, reason: str) -> RowError:
@@ -199,7 +206,24 @@ class _Loader:
         raise NotImplementedError
 
 
+def _incoming(key: str, v: dict[str, Any]) -> Incoming:
+    return Incoming(
+        key=key,
+        given_name=v["given_name"],
+        surname=v["surname"],
+        date_of_birth=v["date_of_birth"],
+        sex=v["sex"] or "U",
+        address_1=v["address_1"] or "",
+        town=v["town"] or "",
+        postcode=v["postcode"] or "",
+        pnc_id=v["pnc_id"] or "",
+        other_id=v["other_id"] or "",
+    )
+
+
 class PeopleLoader(_Loader):
+    linkage: dict[str, int] | None = None
+
     def check(self, rows: list[ParsedRow]) -> list[RowError]:
         errors: list[RowError] = []
         known = _agency_people(self.agency, (r.values["person_id"] for r in rows))
@@ -242,11 +266,63 @@ class PeopleLoader(_Loader):
         return errors
 
     def load(self, rows: list[ParsedRow]) -> None:
+        """Rows an identifier matches load as they always have; every other row is scored by
+        the linkage model, all together, against every record held (`linkage.services`)."""
+        held = set()
+        for chunk in _chunks(sorted({r.values["person_id"] for r in rows})):
+            held.update(
+                SourceRecord.objects.filter(agency=self.agency, reference__in=chunk).values_list("reference", flat=True)
+            )
+        matched: dict[int, Person | None] = {}
+        unmatched: list[Incoming] = []
         for row in rows:
-            self._load_row(row.values)
+            v = row.values
+            matched[row.row] = match_person(agency=self.agency, reference=v["person_id"], pnc_id=v["pnc_id"])
+            if matched[row.row] is None:
+                unmatched.append(_incoming(str(row.row), v))
+        proposals = propose_links(unmatched)
+        self.linkage = {"joined_by_identifier": 0, "joined_by_model": 0, "queued_for_review": 0, "new_people": 0}
+        for row in rows:
+            v = row.values
+            first_arrival = v["person_id"] not in held
+            proposal = proposals.get(str(row.row))
+            person = matched[row.row]
+            joined_by_model = proposal is not None and proposal.outcome == LinkDecision.Outcome.JOINED
+            if joined_by_model:
+                assert proposal is not None and proposal.candidate is not None
+                person = proposal.candidate.person
+            record = self._load_row(v, person=person, joined_by_model=joined_by_model)
+            if not first_arrival:
+                continue
+            if proposal is None:
+                self.linkage["joined_by_identifier"] += 1
+                record_decision(
+                    record=record,
+                    method=LinkDecision.Method.IDENTIFIER,
+                    outcome=LinkDecision.Outcome.JOINED,
+                    import_batch=self.batch,
+                    via=self.via,
+                    by=self.by,
+                )
+                continue
+            record_decision(
+                record=record,
+                method=LinkDecision.Method.MODEL,
+                outcome=proposal.outcome,
+                proposal=proposal,
+                import_batch=self.batch,
+                via=self.via,
+                by=self.by,
+            )
+            if proposal.outcome == LinkDecision.Outcome.JOINED:
+                self.linkage["joined_by_model"] += 1
+            elif proposal.outcome == LinkDecision.Outcome.QUEUED:
+                self.linkage["queued_for_review"] += 1
+                queue_pair(record=record, proposal=proposal)
+            else:
+                self.linkage["new_people"] += 1
 
-    def _load_row(self, v: dict[str, Any]) -> None:
-        person = match_person(agency=self.agency, reference=v["person_id"], pnc_id=v["pnc_id"])
+    def _load_row(self, v: dict[str, Any], *, person: Person | None, joined_by_model: bool = False) -> SourceRecord:
         created = person is None
         changed = False
         demographics = {
@@ -259,9 +335,18 @@ class PeopleLoader(_Loader):
             self.save(person)
             self._name(person, v["given_name"], v["surname"], is_alias=False)
         else:
-            owns = PersonIdentifier.objects.filter(
-                person=person, kind=IdentifierKind.AGENCY_REFERENCE, agency=self.agency
-            ).exists()
+            # The agency's own record of the person is updated by this row. A record that joined
+            # someone already held (by the model, or by a PNC ID) only fills gaps, now and
+            # whenever the agency sends it again: the person's details are not theirs to overwrite.
+            owns = (
+                not joined_by_model
+                and PersonIdentifier.objects.filter(
+                    person=person, kind=IdentifierKind.AGENCY_REFERENCE, agency=self.agency
+                ).exists()
+                and not LinkDecision.objects.filter(
+                    record__agency=self.agency, record__reference=v["person_id"], outcome=LinkDecision.Outcome.JOINED
+                ).exists()
+            )
             if owns:
                 old_name = (person.given_name, person.surname)
                 changed |= self.update_fields(
@@ -286,14 +371,20 @@ class PeopleLoader(_Loader):
             changed |= self._identifier(person, IdentifierKind.PNC, v["pnc_id"], agency=None)
         if v["other_id"]:
             changed |= self._identifier(person, IdentifierKind.OTHER, v["other_id"], agency=self.agency)
-        changed |= self._address(person, v)
-        changed |= self._source_record(person, v)
+        if not (
+            joined_by_model and Address.objects.filter(person=person, agency=self.agency, is_current=True).exists()
+        ):
+            # A duplicate record does not replace the address the agency's other record gave.
+            changed |= self._address(person, v)
+        record, record_changed = self._source_record(person, v)
+        changed |= record_changed
         AgencyRecord.objects.get_or_create(
             person=person, agency=self.agency, defaults={"basis": AgencyRecord.Basis.HOLDS_RECORD}
         )
         self.count(created=created, changed=changed)
+        return record
 
-    def _source_record(self, person: Person, v: dict[str, Any]) -> bool:
+    def _source_record(self, person: Person, v: dict[str, Any]) -> tuple[SourceRecord, bool]:
         """The agency's record as it sent it: what record linkage compares (`pathways.linkage`)."""
         values = {
             "given_name": v["given_name"],
@@ -308,9 +399,10 @@ class PeopleLoader(_Loader):
         }
         record = SourceRecord.objects.filter(agency=self.agency, reference=v["person_id"]).first()
         if record is None:
-            self.save(SourceRecord(person=person, agency=self.agency, reference=v["person_id"], **values))
-            return True
-        return self.update_fields(record, {"person": person, **values})
+            record = SourceRecord(person=person, agency=self.agency, reference=v["person_id"], **values)
+            self.save(record)
+            return record, True
+        return record, self.update_fields(record, {"person": person, **values})
 
     def _name(self, person: Person, given: str, surname: str, *, is_alias: bool) -> bool:
         existing = PersonName.objects.filter(person=person, given_name=given, surname=surname).first()
@@ -591,7 +683,7 @@ def import_file(
     report = ImportReport(kind=kind, filename=filename)
     rows, errors = read_rows(fmt, filename, content)
     report.rows = len(rows)
-    loader = loader_for(kind)(agency=agency, filename=filename, by=by)
+    loader = loader_for(kind)(agency=agency, filename=filename, by=by, via=via)
     # Rows that read cleanly are still checked against what is held, so that one report
     # lists every problem in the file, not just the first kind found.
     errors = errors + loader.check(rows)
@@ -615,19 +707,19 @@ def import_file(
         )
     else:
         with transaction.atomic():
+            # The batch is made first so that what the load decides (record linkage) can name it.
+            report.batch = loader.batch = ImportBatch.objects.create(status=ImportBatch.Status.IMPORTED, **batch_fields)
             loader.load(rows)
             report.created, report.updated, report.unchanged = (
                 loader.created,
                 loader.updated,
                 loader.unchanged,
             )
-            report.batch = ImportBatch.objects.create(
-                status=ImportBatch.Status.IMPORTED,
-                created_count=report.created,
-                updated_count=report.updated,
-                unchanged_count=report.unchanged,
-                **batch_fields,
-            )
+            report.linkage = getattr(loader, "linkage", None)
+            report.batch.created_count = report.created
+            report.batch.updated_count = report.updated
+            report.batch.unchanged_count = report.unchanged
+            report.batch.save(update_fields=["created_count", "updated_count", "unchanged_count", "updated_at"])
     audit_record(
         user=by,
         action=AuditEvent.Action.IMPORT,
@@ -641,6 +733,7 @@ def import_file(
             "created": report.created,
             "updated": report.updated,
             "errors": report.error_count,
+            **({"linkage": report.linkage} if report.linkage else {}),
         },
         via=via,
     )

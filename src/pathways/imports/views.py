@@ -11,6 +11,7 @@ from pathways.accounts.models import Role
 from pathways.imports.forms import UploadForm
 from pathways.imports.models import ImportBatch
 from pathways.imports.services import import_file
+from pathways.linkage.services import import_linkage_counts
 
 
 def upload(request: HttpRequest) -> HttpResponse:
@@ -42,4 +43,4 @@ def batch_detail(request: HttpRequest, batch_id: uuid.UUID) -> HttpResponse:
     if not can_import(request.user):
         raise PermissionDenied("Only administrators, supervisors and analysts see import reports")
     batch = get_object_or_404(_batches_visible(request).select_related("agency", "uploaded_by"), pk=batch_id)
-    return render(request, "imports/batch.html", {"batch": batch})
+    return render(request, "imports/batch.html", {"batch": batch, "linkage": import_linkage_counts(batch)})

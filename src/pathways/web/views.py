@@ -38,6 +38,7 @@ from pathways.accounts.models import Role, User
 from pathways.accounts.services import authenticator_confirm, authenticator_pending
 from pathways.imports.models import ImportBatch
 from pathways.iom.policies import can_decide_cohort, can_see_iom_figures, can_work_iom
+from pathways.linkage.policies import can_review_links
 from pathways.web.forms import CodeForm, GovukFormMixin
 
 
@@ -440,6 +441,19 @@ def home(request: HttpRequest) -> HttpResponse:
     if not can_refer(user):  # housing and health caseworkers do not refer to RJ
         tasks = [t for t in tasks if not t[1].startswith("restorative:referral")]
     tasks = [t for t in tasks if _iom_task_allowed(user, t[1])]
+    if can_review_links(user):
+        from pathways.linkage.review import waiting_count
+
+        waiting = waiting_count(user)
+        if waiting:
+            tasks.insert(
+                0,
+                (
+                    f"{waiting} pair{'s' if waiting != 1 else ''} of records wait{'' if waiting != 1 else 's'} for review",
+                    "linkage:review",
+                    "Records the linkage model was unsure about: decide whether each pair is the same person.",
+                ),
+            )
     recent_imports = (
         ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5] if can_import(user) else []
     )

@@ -50,6 +50,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{path.name}: {report.rows} rows checked; {report.created} new, {report.updated} changed, {report.unchanged} unchanged."
             )
+            if report.linkage:
+                counts = report.linkage
+                self.stdout.write(
+                    f"Records arriving for the first time: {counts['joined_by_identifier']} joined a person by reference or PNC ID, "
+                    f"{counts['joined_by_model']} joined a person by the linkage model, "
+                    f"{counts['queued_for_review']} wait for review, {counts['new_people']} new people."
+                )
         else:
             for error in report.errors:
                 self.stderr.write(str(error))
