@@ -294,6 +294,11 @@ def demo_build(
     from pathways.evaluation.demo import demo_evaluation_create
 
     sizes["evaluations"] = demo_evaluation_create(today=today or timezone.localdate(), seed=seed)
+    from pathways.linkage.demo import demo_linkage_create
+
+    linkage = demo_linkage_create(today=today or timezone.localdate(), seed=seed)
+    sizes["housing_records_linked_on_import"] = linkage["joined_by_model"]
+    sizes["record_pairs_waiting_for_review"] = linkage["queued_for_review"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
