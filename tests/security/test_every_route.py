@@ -189,6 +189,14 @@ CLASSIFIED |= RISK_MODEL_PAGES | RISK_MODEL_TRAINERS
 RISK_PERSON: set[str] = {"risk:ogrs3-judgement", "risk:local-model-judgement"}
 RISK_OVERRIDES: set[str] = {"risk:overrides"}
 CLASSIFIED |= RISK_PERSON | RISK_OVERRIDES
+# The linkage model (its versions, thresholds, retraining and activation): administrators only.
+LINKAGE_MODEL_KEEPERS: set[str] = {
+    "linkage:models",
+    "linkage:model",
+    "linkage:model-thresholds",
+    "linkage:model-activate",
+}
+CLASSIFIED |= LINKAGE_MODEL_KEEPERS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -592,6 +600,30 @@ def test_only_analysts_and_supervisors_reach_the_risk_model_pages(world, officer
     assert supervisor.get(url_for("risk:model", page_routes()["risk:model"], world["ids"])).status_code == 200
     other = signed_in_client(make_user("risk-routes-probation", world_agency("probation"), Role.SUPERVISOR))
     assert other.get(url_for("risk:audit", page_routes()["risk:audit"], world["ids"])).status_code == 404
+    assert snapshot() == before
+
+
+def test_only_administrators_keep_the_linkage_model(world, officer, make_user, police):
+    """An officer and a supervisor (who may review pairs) are refused every page of the linkage
+    model, and change nothing; an administrator reads them."""
+    from pathways.accounts.models import Role
+    from pathways.linkage.models import LinkageModel
+
+    LinkageModel.objects.create(version=1, splink_settings={"comparisons": []})
+    before = snapshot()
+    supervisor = make_user("linkage-routes-sergeant", police, Role.SUPERVISOR)
+    for user in (officer, supervisor):
+        client = signed_in_client(user)
+        for name, pattern in page_routes().items():
+            if name not in LINKAGE_MODEL_KEEPERS:
+                continue
+            url = url_for(name, pattern, world["ids"])
+            for response in (client.get(url), client.post(url, {"link_threshold": "0.9", "review_threshold": "0.1"})):
+                assert response.status_code in (403, 405), (name, response.status_code)
+    assert not LinkageModel.objects.filter(is_active=True).exists()
+    assert LinkageModel.objects.get(version=1).link_threshold == 0.95
+    admin = signed_in_client(make_user("linkage-routes-admin", police, Role.ADMINISTRATOR))
+    assert admin.get(url_for("linkage:models", page_routes()["linkage:models"], world["ids"])).status_code == 200
     assert snapshot() == before
 
 
