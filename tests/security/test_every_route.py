@@ -193,6 +193,14 @@ CLASSIFIED |= RISK_PERSON | RISK_OVERRIDES
 # administrators (any pair); a pair the user may not review is not found.
 LINKAGE_REVIEW: set[str] = {"linkage:review", "linkage:review-pair"}
 CLASSIFIED |= LINKAGE_REVIEW
+# The linkage model (its versions, thresholds, retraining and activation): administrators only.
+LINKAGE_MODEL_KEEPERS: set[str] = {
+    "linkage:models",
+    "linkage:model",
+    "linkage:model-thresholds",
+    "linkage:model-activate",
+}
+CLASSIFIED |= LINKAGE_MODEL_KEEPERS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -648,6 +656,28 @@ def test_only_supervisors_and_administrators_review_pairs_and_only_their_agencys
             assert world["person"].surname not in as_housing.get(url).content.decode()
         assert as_sergeant.get(url).status_code == 200, name
     assert snapshot() == before and not ReviewDecision.objects.exists()
+def test_only_administrators_keep_the_linkage_model(world, officer, make_user, police):
+    """An officer and a supervisor (who may review pairs) are refused every page of the linkage
+    model, and change nothing; an administrator reads them."""
+    from pathways.accounts.models import Role
+    from pathways.linkage.models import LinkageModel
+
+    LinkageModel.objects.create(version=1, splink_settings={"comparisons": []})
+    before = snapshot()
+    supervisor = make_user("linkage-routes-sergeant", police, Role.SUPERVISOR)
+    for user in (officer, supervisor):
+        client = signed_in_client(user)
+        for name, pattern in page_routes().items():
+            if name not in LINKAGE_MODEL_KEEPERS:
+                continue
+            url = url_for(name, pattern, world["ids"])
+            for response in (client.get(url), client.post(url, {"link_threshold": "0.9", "review_threshold": "0.1"})):
+                assert response.status_code in (403, 405), (name, response.status_code)
+    assert not LinkageModel.objects.filter(is_active=True).exists()
+    assert LinkageModel.objects.get(version=1).link_threshold == 0.95
+    admin = signed_in_client(make_user("linkage-routes-admin", police, Role.ADMINISTRATOR))
+    assert admin.get(url_for("linkage:models", page_routes()["linkage:models"], world["ids"])).status_code == 200
+    assert snapshot() == before
 
 
 def world_agency(kind: str) -> Any:

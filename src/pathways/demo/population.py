@@ -493,13 +493,16 @@ class PopulationBuilder:
         addresses = {a["person_id"]: a for a in t.addresses}
         pncs = {i["person_id"]: i["value"] for i in t.identifiers if i["kind"] == "pnc"}
         police = self.agencies["police"]
+        # A person's name is kept once, by the first agency to hold it that way.
+        named = {(n["person_id"], n["given_name"], n["surname"]) for n in t.names}
         for ident in [i for i in t.identifiers if i["kind"] == "agency_ref"]:
             person, agency = people[ident["person_id"]], ident["agency_id"]
             holder = next(k for k, v in self.agencies.items() if v == agency)
             if agency == police and ident["value"].startswith("WPX"):
                 holder = "police-second"
             given, surname = self._held_name(holder, person["given_name"], person["surname"])
-            if (given, surname) != (person["given_name"], person["surname"]):
+            if (person["id"], given, surname) not in named:
+                named.add((person["id"], given, surname))
                 t.names.append(
                     {
                         "id": self.record_uuid(),
