@@ -187,25 +187,33 @@ class DuckDBEngine(Engine):
         self.con.close()
 
 
+def spark_session(*, master: str = "local[2]", jars: list[str] | None = None) -> Any:
+    """The local Spark session Pathways runs in (one per process; an existing one is reused).
+
+    ``jars`` are added to the session (record linkage needs Splink's similarity functions).
+    """
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("pathways")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.ansi.enabled", "false")
+    )
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
+    return builder.getOrCreate()
+
+
 class SparkEngine(Engine):
     name = "spark"
     dialect = SparkDialect()
 
     def __init__(self, *, master: str = "local[2]", session: Any = None) -> None:
-        if session is None:
-            from pyspark.sql import SparkSession
-
-            session = (
-                SparkSession.builder.master(master)
-                .appName("pathways")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.sql.shuffle.partitions", "8")
-                .config("spark.sql.ansi.enabled", "false")
-                .getOrCreate()
-            )
-        self.spark = session
+        self.spark = session if session is not None else spark_session(master=master)
         self._has_schemes = False
 
     def _schema(self, name: str) -> Any:

@@ -62,6 +62,12 @@ def fold(name: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
+def canonical_given_name(given_name: str) -> str:
+    """The usual form of a folded given name: "bill" → "william"; a name with no known variants is itself."""
+    folded = fold(given_name)
+    return _CANONICAL.get(folded, folded)
+
+
 def surname_key(surname: str) -> str:
     folded = fold(surname)
     return jellyfish.metaphone(folded).upper()[:16] if folded else ""
