@@ -423,3 +423,46 @@ def source_records_of_each_side(merge: Merge) -> tuple[list[SourceRecord], list[
     for record in current.select_related("agency").order_by("agency__name", "reference"):
         (goes_back if str(record.pk) in moved else stays).append(record)
     return stays, goes_back
+
+
+# --- Reads for the person page and the unmerge page ----------------------------------
+
+
+def merged_into_now(person_id: Any) -> Person | None:
+    """The person someone's record now belongs to if it was merged away (following merges of
+    merges), or None if it was not merged. Nothing here says whether the user may see them."""
+    person = Person.objects.filter(pk=person_id).only("pk", "merged_into").first()
+    if person is None or person.merged_into_id is None:
+        return None
+    seen = {person.pk}
+    while person.merged_into_id is not None and person.merged_into_id not in seen:
+        seen.add(person.merged_into_id)
+        person = Person.objects.get(pk=person.merged_into_id)
+    return person
+
+
+@dataclass
+class MergeShown:
+    merge: Merge
+    other: Person  # the merged person on the kept one's page, and the other way round
+    may_undo: bool
+
+
+def merges_of(*, person: Person, user: Any) -> list[MergeShown]:
+    """The merges that brought records into (or took them from) this person, newest first, with
+    whether this user may undo each. The caller has already checked that the user may see the person."""
+    from pathways.linkage.policies import can_unmerge
+
+    merges = (
+        Merge.objects.filter(Q(kept=person) | Q(merged=person))
+        .select_related("kept", "merged", "by", "undone_by")
+        .order_by("-created_at")
+    )
+    return [
+        MergeShown(
+            merge=m,
+            other=m.merged if m.kept_id == person.pk else m.kept,
+            may_undo=m.undone_at is None and can_unmerge(user, merge_agency_ids(m)),
+        )
+        for m in merges
+    ]

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401  (each part adds its routes below)
+from django.urls import path
+
+from pathways.linkage import merge_views
 
 app_name = "linkage"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("merges/<uuid:merge_id>/undo/", merge_views.merge_undo, name="merge-undo"),
+]
