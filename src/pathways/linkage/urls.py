@@ -1,9 +1,10 @@
-from django.urls import path  # noqa: F401  (each part adds its routes below)
+from django.urls import path
 
-from pathways.linkage import review_views
+from pathways.linkage import merge_views, review_views
 
 app_name = "linkage"
 
 urlpatterns: list = [
+    path("merges/<uuid:merge_id>/undo/", merge_views.merge_undo, name="merge-undo"),
     *review_views.urlpatterns,
 ]
