@@ -201,6 +201,9 @@ LINKAGE_MODEL_KEEPERS: set[str] = {
     "linkage:model-activate",
 }
 CLASSIFIED |= LINKAGE_MODEL_KEEPERS
+# Undoing a merge: supervisors, for merges of their own agency's records; administrators, any.
+LINKAGE_UNMERGE: set[str] = {"linkage:merge-undo"}
+CLASSIFIED |= LINKAGE_UNMERGE
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -268,6 +271,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "category": "offending_history",
         "username": "officer",
         "evaluation_id": uuid.uuid4(),  # refused before any lookup
+        "merge_id": uuid.uuid4(),  # tried with a real merge in its own test
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
@@ -354,7 +358,7 @@ def linkage_world(police: Any, by: Any) -> dict[str, Any]:
 
     youth = Agency.objects.create(code="routes-yos", name="Routes YOS", kind="yos")
     arrived = create_held_record(
-        agency=youth, reference="Y1", given_name="Jon", surname="Smyth", date_of_birth=dt.date(1998, 4, 12), by=by
+        agency=youth, reference="Y1", given_name="Jon", surname="Smyth", date_of_birth=dt.date(1998, 4, 12)
     )
     pair = ReviewPair.objects.create(
         record=arrived,
@@ -678,6 +682,43 @@ def test_only_administrators_keep_the_linkage_model(world, officer, make_user, p
     admin = signed_in_client(make_user("linkage-routes-admin", police, Role.ADMINISTRATOR))
     assert admin.get(url_for("linkage:models", page_routes()["linkage:models"], world["ids"])).status_code == 200
     assert snapshot() == before
+
+
+def test_only_supervisors_of_an_agency_involved_and_administrators_undo_a_merge(
+    world, officer, probation_caseworker, housing, make_user
+):
+    from pathways.accounts.models import Role
+    from pathways.linkage.merging import merge_people
+    from pathways.linkage.models import Merge
+    from pathways.linkage.testing import create_record
+
+    police, probation = officer.agency, probation_caseworker.agency
+    merge = merge_people(
+        kept=create_record(agency=police, reference="R1", given_name="Dan", surname="Cole"),
+        merged=create_record(agency=probation, reference="R2", given_name="Danny", surname="Cole"),
+        by=None,
+        cause=Merge.Cause.AUTOMATIC,
+    )
+    ids = {**world["ids"], "merge_id": merge.pk}
+    refusals = {
+        officer: 403,
+        probation_caseworker: 403,
+        make_user("routes-housing-sergeant", housing, Role.SUPERVISOR): 404,
+    }
+    before = snapshot()
+    for user, status in refusals.items():
+        client = signed_in_client(user)
+        for name, pattern in page_routes().items():
+            if name not in LINKAGE_UNMERGE:
+                continue
+            url = url_for(name, pattern, ids)
+            for response in (client.get(url), client.post(url, {"reason": "x" * 30})):
+                assert response.status_code == status, (name, user.username, response.status_code)
+                assert "Cole" not in response.content.decode(), name
+    assert snapshot() == before
+    assert Merge.objects.get().undone_at is None
+    sergeant = signed_in_client(make_user("routes-probation-sergeant", probation, Role.SUPERVISOR))
+    assert sergeant.get(url_for("linkage:merge-undo", page_routes()["linkage:merge-undo"], ids)).status_code == 200
 
 
 def world_agency(kind: str) -> Any:

@@ -98,7 +98,8 @@ def people_visible_to(user: User) -> QuerySet[Person]:
         people = Person.objects.filter(agency_records__agency_id=user.agency_id)
     if hidden:
         people = people.exclude(pk__in=hidden)
-    return people
+    # Someone merged into another person is found as that person (`linkage.merging`).
+    return people.filter(merged_into__isnull=True)
 
 
 @dataclass

@@ -188,3 +188,37 @@ def test_a_file_with_an_error_saves_nothing(police_people, probation, police_adm
     assert any(e.row == 6 and e.column == "date_of_birth" for e in report.errors)
     assert (Person.objects.count(), SourceRecord.objects.count(), LinkDecision.objects.count()) == counts
     assert not ReviewPair.objects.exists()
+
+
+def test_the_report_says_what_linkage_did_on_the_page_the_command_and_the_api(
+    police_people, probation, make_user, tmp_path, capsys
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from pathways.accounts.models import Role
+    from pathways.accounts.services import api_token_create
+    from pathways.testing import signed_in_client
+
+    probation_admin = make_user("probation-admin", probation, Role.ADMINISTRATOR)
+    _, key = api_token_create(user=probation_admin, name="test")
+    api = Client(headers={"Authorization": f"Bearer {key}"})
+    upload = SimpleUploadedFile("people.csv", csv_bytes("people", PROBATION_FILE[:2]), content_type="text/csv")
+    answer = api.post("/api/v1/imports/people", {"file": upload})
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["linkage"] == {
+        "joined_by_identifier": 0,
+        "joined_by_model": 1,
+        "queued_for_review": 1,
+        "new_people": 0,
+    }
+    page = signed_in_client(probation_admin).get(reverse("imports:batch", args=[answer.json()["batch_id"]]))
+    html = page.content.decode()
+    assert "Joined a person by the linkage model" in html and "Wait for review" in html
+    rest = tmp_path / "people.csv"
+    rest.write_bytes(csv_bytes("people", PROBATION_FILE[2:]))
+    call_command("import_data", "people", str(rest), "--agency", probation.code)
+    out = capsys.readouterr().out
+    assert "0 joined a person by the linkage model, 0 wait for review, 2 new people" in out
