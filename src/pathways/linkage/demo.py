@@ -41,10 +41,15 @@ def _typo(rng: np.random.Generator, name: str) -> str:
     return name[:i] + name[i + 1 :] if rng.random() < 0.5 else name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 
-def _tenant(rng: np.random.Generator, held: SourceRecord, reference: str, variants: dict[str, list[str]]) -> dict[str, Any]:
+def _tenant(
+    rng: np.random.Generator, held: SourceRecord, reference: str, variants: dict[str, list[str]]
+) -> dict[str, Any]:
     """Housing's copy of a person the police hold, with the differences real records have."""
     given, surname = held.given_name, held.surname
-    roll = rng.random()
+    # Some tenancies were set up with little to go on: a name as the tenant gave it, no date of
+    # birth and an address since. These are the pairs the model cannot settle alone.
+    sparse = rng.random() < 0.15
+    roll = 0.0 if sparse else rng.random()
     canonical = canonical_given_name(given)
     if roll < 0.12 and canonical in variants:
         given = str(rng.choice(variants[canonical]))
@@ -55,11 +60,11 @@ def _tenant(rng: np.random.Generator, held: SourceRecord, reference: str, varian
     dob = held.date_of_birth
     dob_text = dob.isoformat() if dob else ""
     roll = rng.random()
-    if roll < 0.08:
+    if sparse or roll < 0.06:
         dob_text = ""
-    elif roll < 0.12 and dob and dob.day <= 12 and dob.day != dob.month:
+    elif roll < 0.10 and dob and dob.day <= 12 and dob.day != dob.month:
         dob_text = dt.date(dob.year, dob.day, dob.month).isoformat()
-    moved = rng.random() < 0.35
+    moved = sparse or rng.random() < 0.35
     return {
         "person_id": reference,
         "given_name": given,
@@ -71,6 +76,16 @@ def _tenant(rng: np.random.Generator, held: SourceRecord, reference: str, varian
         "town": held.town,
         "postcode": "" if moved and rng.random() < 0.3 else held.postcode,
     }
+
+
+def _relative(rng: np.random.Generator, held: SourceRecord, reference: str, today: dt.date) -> dict[str, Any]:
+    """A newcomer who shares a surname and an address with someone held: a brother or sister,
+    not the same person, however alike the records look."""
+    row = _newcomer(rng, reference, today)
+    if held.date_of_birth:
+        gap = int(rng.integers(2 * 365, 7 * 365)) * (1 if rng.random() < 0.5 else -1)
+        row["date_of_birth"] = min(held.date_of_birth + dt.timedelta(days=gap), today).isoformat()
+    return {**row, "surname": held.surname, "address_1": held.address_1, "town": held.town, "postcode": held.postcode}
 
 
 def _newcomer(rng: np.random.Generator, reference: str, today: dt.date) -> dict[str, Any]:
@@ -109,6 +124,8 @@ def housing_people_rows(*, today: dt.date, seed: int) -> list[dict[str, Any]]:
     rows = [_tenant(rng, held[i], f"WH{100001 + n}", variants) for n, i in enumerate(chosen)]
     newcomers = max(1, int(len(rows) * _NEW_SHARE / (1 - _NEW_SHARE)))
     rows += [_newcomer(rng, f"WH{200001 + n}", today) for n in range(newcomers)]
+    relatives = rng.choice(len(held), size=min(max(1, newcomers // 4), len(held)), replace=False) if held else []
+    rows += [_relative(rng, held[i], f"WH{300001 + n}", today) for n, i in enumerate(sorted(relatives))]
     return rows
 
 
