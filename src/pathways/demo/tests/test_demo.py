@@ -264,3 +264,37 @@ def test_other_agencies_records_differ_from_the_polices_as_real_ones_do(demo):
     assert 0.01 < born_differently / others.count() < 0.15
     police = SourceRecord.objects.filter(agency__code="wessex-police", reference__startswith="WP0")
     assert all((r.given_name, r.surname) == (r.person.given_name, r.person.surname) for r in police[:500])
+
+
+@pytest.mark.django_db
+def test_wessex_homes_people_file_was_linked_on_import_with_the_uncertain_pairs_queued(demo):
+    from pathways.imports.models import ImportBatch
+    from pathways.linkage.demo import HOUSING_FILE
+    from pathways.linkage.models import LinkageModel, LinkDecision, ReviewPair, SourceRecord
+
+    # The model in use was trained on the partnership's own records.
+    model = LinkageModel.objects.get(is_active=True)
+    assert model.trained_on_records == SourceRecord.objects.exclude(agency__code="wessex-housing").count()
+    batch = ImportBatch.objects.get(filename=HOUSING_FILE)
+    assert batch.status == ImportBatch.Status.IMPORTED
+    decisions = LinkDecision.objects.filter(record__agency__code="wessex-housing")
+    assert decisions.count() == batch.rows
+    outcomes = {o: decisions.filter(outcome=o).count() for o in LinkDecision.Outcome.values}
+    # Housing holds no PNC IDs: every decision is the model's, each with its probability.
+    assert not decisions.filter(method=LinkDecision.Method.IDENTIFIER).exists()
+    assert not decisions.filter(
+        outcome=LinkDecision.Outcome.JOINED, match_probability__lt=model.link_threshold
+    ).exists()
+    # Most of the tenants are people the police already hold; the uncertain wait for review.
+    housed_by_police_people = decisions.filter(record__reference__startswith="WH1")
+    joined = housed_by_police_people.filter(outcome=LinkDecision.Outcome.JOINED).count()
+    assert joined > housed_by_police_people.count() / 2
+    assert outcomes[LinkDecision.Outcome.QUEUED] >= 1
+    waiting = ReviewPair.objects.filter(status=ReviewPair.Status.WAITING, record__agency__code="wessex-housing")
+    assert waiting.count() == outcomes[LinkDecision.Outcome.QUEUED]
+    for pair in waiting:
+        assert model.review_threshold <= pair.match_probability < model.link_threshold
+        assert pair.candidate.agency.code != "wessex-housing" and pair.comparison
+    # A joined tenant is one person with both agencies' records.
+    decision = decisions.filter(outcome=LinkDecision.Outcome.JOINED).select_related("record", "candidate").first()
+    assert decision.record.person_id == decision.candidate.person_id
