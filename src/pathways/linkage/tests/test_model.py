@@ -306,6 +306,27 @@ def test_reviewers_decisions_and_undone_links_are_the_labels(labelled_pairs):
 
 
 @pytest.mark.django_db
+def test_an_automatic_link_undone_is_a_false_link(police, probation):
+    from pathways.linkage.models import LinkDecision
+
+    arrived, existing = create_record(probation, "P9"), create_record(police, "WP9")
+    LinkDecision.objects.create(
+        record=arrived,
+        method=LinkDecision.Method.MODEL,
+        outcome=LinkDecision.Outcome.JOINED,
+        candidate=existing,
+        match_probability=0.97,
+    )
+    # Undone: the record is back with its own person, apart from the one it was linked to.
+    Merge.objects.create(
+        kept=existing.person, merged=arrived.person, cause=Merge.Cause.AUTOMATIC, undone_at=timezone.now()
+    )
+    assert model_services.clerical_labels() == [
+        model_services.Label(str(arrived.pk), str(existing.pk), same=False, source="undone merge")
+    ]
+
+
+@pytest.mark.django_db
 def test_label_accuracy_matches_a_count_by_hand_and_follows_the_versions_thresholds(labelled_pairs):
     model = shipped_model(1, link_threshold=0.95, review_threshold=0.5)
     # By hand: the same record twice is linked (a true link); the undone link was two records
