@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ import pandas as pd
 from faker.providers.person.en_GB import Provider as _Names
 
 from pathways.demo.population import STREETS, TOWNS, pnc_check_letter
-from pathways.people.names import _VARIANT_GROUPS, canonical_given_name
+from pathways.people.names import canonical_given_name, given_name_variants
 
 PEOPLE_COLUMNS: tuple[str, ...] = (
     "person_id",
@@ -57,10 +57,37 @@ class ErrorRates:
     surname_changed: float = 0.02
     day_month_swapped: float = 0.02
     dob_digit: float = 0.02
-    dob_missing: float = 0.05
-    sex_missing: float = 0.05
+    # Police and probation record a date of birth and sex for almost everyone; housing and
+    # council files often lack them. A postcode is missing mostly for people of no fixed abode.
+    dob_missing: dict[str, float] = field(
+        default_factory=lambda: {
+            "police": 0.01,
+            "probation": 0.01,
+            "youth_offending": 0.02,
+            "housing": 0.08,
+            "council": 0.10,
+        }
+    )
+    sex_missing: dict[str, float] = field(
+        default_factory=lambda: {
+            "police": 0.01,
+            "probation": 0.01,
+            "youth_offending": 0.02,
+            "housing": 0.10,
+            "council": 0.10,
+        }
+    )
+    postcode_missing: dict[str, float] = field(
+        default_factory=lambda: {
+            "police": 0.06,
+            "probation": 0.04,
+            "youth_offending": 0.03,
+            "housing": 0.01,
+            "council": 0.03,
+        }
+    )
     moved: float = 0.15
-    postcode_missing: float = 0.06
+    sex_wrong: float = 0.01
     pnc_missing: float = 0.2
     police_duplicate: float = 0.05
     sibling: float = 0.06
@@ -68,10 +95,6 @@ class ErrorRates:
     common_name: float = 0.02
 
 
-_VARIANTS: dict[str, list[str]] = {}
-for _group in _VARIANT_GROUPS:
-    for _name in _group[1:]:
-        _VARIANTS.setdefault(_group[0], []).append(_name.capitalize())
 _COMMON_NAMES = [("John", "Smith", "M"), ("David", "Jones", "M"), ("Sarah", "Williams", "F"), ("James", "Brown", "M")]
 
 
@@ -157,9 +180,9 @@ def _agencies(m: _Maker, person: dict[str, object]) -> list[str]:
 def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, object]:
     r = m.rates
     given, surname = str(person["given_name"]), str(person["surname"])
-    canonical = canonical_given_name(given)
-    if canonical in _VARIANTS and m.chance(r.nickname):
-        given = str(m.pick(_VARIANTS[canonical]))
+    variants = given_name_variants(given)
+    if variants and m.chance(r.nickname):
+        given = str(m.pick(variants)).capitalize()
     if m.chance(r.given_typo):
         given = m.typo(given)
     if m.chance(r.surname_changed):
@@ -171,7 +194,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
 
     dob: dt.date = person["dob"]  # type: ignore[assignment]
     dob_text = dob.isoformat()
-    if m.chance(r.dob_missing):
+    if m.chance(r.dob_missing[agency]):
         dob_text = ""
     elif dob.day <= 12 and dob.day != dob.month and m.chance(r.day_month_swapped):
         dob_text = dt.date(dob.year, dob.day, dob.month).isoformat()
@@ -189,7 +212,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
     address = {k: str(person[k]) for k in ("address_1", "town", "postcode")}
     if m.chance(r.moved):
         address = m.address()
-    if m.chance(r.postcode_missing):
+    if m.chance(r.postcode_missing[agency]):
         address["postcode"] = ""
 
     pnc = ""
@@ -203,7 +226,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
         "given_name": given,
         "surname": surname,
         "date_of_birth": dob_text,
-        "sex": "" if m.chance(r.sex_missing) else person["sex"],
+        "sex": "" if m.chance(r.sex_missing[agency]) else _sex(m, str(person["sex"])),
         "ethnicity": person["ethnicity"],
         "address_1": address["address_1"],
         "address_2": "",
@@ -216,6 +239,10 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
     }
 
 
+def _sex(m: _Maker, sex: str) -> str:
+    return {"M": "F", "F": "M"}[sex] if m.chance(m.rates.sex_wrong) else sex
+
+
 def _different_given(m: _Maker, sex: str, other: str) -> str:
     from pathways.people.names import name_similarity
 
@@ -226,19 +253,30 @@ def _different_given(m: _Maker, sex: str, other: str) -> str:
     return m.given(sex)
 
 
-def partner_records(*, people: int, seed: int = 0, rates: ErrorRates | None = None) -> pd.DataFrame:
-    """Draw ``people`` true people (siblings, twins and namesakes among them) and every agency's records of them.
+def partner_records(
+    *, people: int | None = None, records: int | None = None, seed: int = 0, rates: ErrorRates | None = None
+) -> pd.DataFrame:
+    """Draw true people (siblings, twins and namesakes among them) and every agency's records of them.
 
+    Stops at ``people`` true people, or once there are at least ``records`` records.
     Returns the people-file columns (``PEOPLE_COLUMNS``) plus ``agency`` and ``true_person``.
     The same arguments give the same records.
     """
+    if (people is None) == (records is None):
+        raise ValueError("give either people or records")
     m = _Maker(seed, rates or ErrorRates())
     r = m.rates
     persons: list[dict[str, object]] = []
-    while len(persons) < people:
+    rows: list[dict[str, object]] = []
+    done = 0
+
+    def enough() -> bool:
+        return len(persons) >= people if people is not None else len(rows) >= records  # type: ignore[operator]
+
+    while not enough():
         base = _person(m, len(persons))
         persons.append(base)
-        if len(persons) < people and m.chance(r.sibling):
+        if not enough() and m.chance(r.sibling):
             sex = "M" if m.chance(0.7) else "F"
             persons.append(
                 _person(
@@ -251,7 +289,7 @@ def partner_records(*, people: int, seed: int = 0, rates: ErrorRates | None = No
                     address={k: base[k] for k in ("address_1", "town", "postcode")},
                 )
             )
-        if len(persons) < people and m.chance(r.twin):
+        if not enough() and m.chance(r.twin):
             sex = "M" if m.chance(0.5) else "F"
             persons.append(
                 _person(
@@ -264,16 +302,15 @@ def partner_records(*, people: int, seed: int = 0, rates: ErrorRates | None = No
                     address={k: base[k] for k in ("address_1", "town", "postcode")},
                 )
             )
-        if len(persons) < people and m.chance(r.common_name):
+        if not enough() and m.chance(r.common_name):
             given, surname, sex = m.pick(_COMMON_NAMES)  # type: ignore[misc]
             persons.append(_person(m, len(persons), given_name=given, surname=surname, sex=sex))
-
-    rows = []
-    for person in persons:
-        for agency in _agencies(m, person):
-            rows.append(_record(m, person, agency))
-            if agency == "police" and m.chance(r.police_duplicate):
+        for person in persons[done:]:
+            for agency in _agencies(m, person):
                 rows.append(_record(m, person, agency))
+                if agency == "police" and m.chance(r.police_duplicate):
+                    rows.append(_record(m, person, agency))
+        done = len(persons)
     return pd.DataFrame(rows, columns=[*PEOPLE_COLUMNS, "agency", "true_person"])
 
 
@@ -346,3 +383,43 @@ def score(
     recall = correct / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return LinkageScore(precision, recall, f1, len(truth), len(predicted), correct)
+
+
+def evaluate(*, records: int, seed: int = 3, threshold: float | None = None) -> dict[str, object]:
+    """Link synthetic partner records with the shipped model; scores and how long each step took."""
+    import time
+
+    from pathways.linkage import engine
+
+    threshold = engine.DEFAULT_LINK_THRESHOLD if threshold is None else threshold
+    partner = partner_records(records=records, seed=seed)
+    frame = records_for_engine(partner)
+    started = time.perf_counter()
+    pairs = engine.predict_pairs(frame, splink_settings=engine.default_splink_settings(), threshold=threshold)
+    predicted = time.perf_counter()
+    clusters = engine.cluster(frame, pairs, threshold=threshold)
+    clustered = time.perf_counter()
+    return {
+        "records": len(frame),
+        "true_people": partner["true_person"].nunique(),
+        "threshold": threshold,
+        "pairs": score(partner, pairs=pairs).as_dict(),
+        "clusters": score(partner, clusters=clusters).as_dict(),
+        "predict_seconds": round(predicted - started, 2),
+        "cluster_seconds": round(clustered - predicted, 2),
+    }
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+    import logging
+
+    parser = argparse.ArgumentParser(description="Score the shipped linkage model on synthetic partner records.")
+    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--threshold", type=float, nargs="*", default=[])
+    args = parser.parse_args()
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    for th in args.threshold or [None]:
+        print(json.dumps(evaluate(records=args.records, seed=args.seed, threshold=th), indent=2))
