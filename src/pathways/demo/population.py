@@ -31,7 +31,7 @@ import numpy as np
 from faker.providers.person.en_GB import Provider as _Names
 
 from pathways.offending.reference import OFFENCE_TYPES, OffenceType
-from pathways.people.names import _VARIANT_GROUPS, given_name_key, surname_key
+from pathways.people.names import given_name_key, given_name_variants, surname_key
 
 # Towns of the fictional county, each with postcode districts and a deprivation weight
 # (offenders are drawn more often from the more deprived districts).
@@ -182,10 +182,6 @@ RECORD_DOB_MISSING_P = {"police": 0.0, "police-second": 0.05, "probation": 0.01,
 RECORD_OLD_ADDRESS_P = {"police": 0.0, "police-second": 0.4, "probation": 0.25, "yos": 0.2}
 RECORD_NO_ADDRESS_P = {"police": 0.0, "police-second": 0.1, "probation": 0.05, "yos": 0.1}
 RECORD_NO_PNC_P = {"police": 0.0, "police-second": 0.3, "probation": 0.05, "yos": 0.2}
-_NICKNAMES: dict[str, list[str]] = {}
-for _group in _VARIANT_GROUPS:
-    for _name in _group:
-        _NICKNAMES.setdefault(_name, [n for n in _group if n != _name])
 
 
 class FeedSchedule:
@@ -553,7 +549,7 @@ class PopulationBuilder:
         if self.records.random() >= RECORD_NAME_VARIANT_P[holder]:
             return given, surname
         draw = self.records.random()
-        nicknames = _NICKNAMES.get(given.lower())
+        nicknames = given_name_variants(given)
         if draw < 0.35 and nicknames:
             return nicknames[self.records.integers(len(nicknames))].title(), surname
         if draw < 0.45:

@@ -306,13 +306,17 @@ def label_accuracy(model: LinkageModel) -> dict[str, Any]:
 
 
 def _times(ratio: float) -> str:
+    if ratio >= 1_000_000:
+        return "over a million"  # beyond this the exact figure says nothing more to a reader
     return f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}"
 
 
 def weight_in_words(m: float | None, u: float | None) -> str:
     """What a comparison level does to the odds that two records are one person, in words."""
-    if not m or not u:
+    if m is None or not u:
         return "Not estimated: this level was never seen in training, so it counts for nothing either way."
+    if m == 0:
+        return "Never seen for records of the same person: strong evidence of different people."
     ratio = m / u
     if 0.95 <= ratio <= 1.05:
         return "No evidence either way: as common for different people as for the same person."

@@ -188,6 +188,16 @@ def test_setting_thresholds_is_audited_and_bad_ones_change_nothing(police_admin)
 # --- accuracy on clerical labels -----------------------------------------------------------
 
 
+def test_match_weights_are_said_in_words():
+    assert model_services.weight_in_words(0.9, 0.01).startswith("90 times as likely for records of the same person")
+    assert model_services.weight_in_words(0.01, 0.5).startswith("50 times as likely for records of different people")
+    assert model_services.weight_in_words(0.5, 0.5).startswith("No evidence either way")
+    assert model_services.weight_in_words(1e-12, 0.9).startswith(
+        "over a million times as likely for records of different"
+    )
+    assert model_services.weight_in_words(None, 0.5).startswith("Not estimated")
+
+
 def test_accuracy_on_a_handful_of_pairs_matches_a_count_by_hand():
     scored = [(True, 0.99), (True, 0.7), (True, 0.2), (False, 0.96), (False, 0.6), (False, 0.1), (False, 0.0)]
     result = model_services.accuracy_at(scored, link=0.95, review=0.5)
@@ -293,6 +303,27 @@ def test_reviewers_decisions_and_undone_links_are_the_labels(labelled_pairs):
     labels = {frozenset((lb.record_id, lb.candidate_id)): lb.same for lb in model_services.clerical_labels()}
     key = {name: frozenset(str(r.pk) for r in pair) for name, pair in labelled_pairs.items()}
     assert labels == {key["same"]: True, key["namesake"]: False, key["strangers"]: False, key["undone"]: False}
+
+
+@pytest.mark.django_db
+def test_an_automatic_link_undone_is_a_false_link(police, probation):
+    from pathways.linkage.models import LinkDecision
+
+    arrived, existing = create_record(probation, "P9"), create_record(police, "WP9")
+    LinkDecision.objects.create(
+        record=arrived,
+        method=LinkDecision.Method.MODEL,
+        outcome=LinkDecision.Outcome.JOINED,
+        candidate=existing,
+        match_probability=0.97,
+    )
+    # Undone: the record is back with its own person, apart from the one it was linked to.
+    Merge.objects.create(
+        kept=existing.person, merged=arrived.person, cause=Merge.Cause.AUTOMATIC, undone_at=timezone.now()
+    )
+    assert model_services.clerical_labels() == [
+        model_services.Label(str(arrived.pk), str(existing.pk), same=False, source="undone merge")
+    ]
 
 
 @pytest.mark.django_db

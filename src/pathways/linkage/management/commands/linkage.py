@@ -11,6 +11,7 @@ A refusal ends with exit code 2 and says why.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,6 +58,9 @@ class Command(BaseCommand):
 
     def _train(self, options: dict[str, Any]) -> None:
         user = self._user(options.get("user"))
+        # Splink warns about every comparison level it saw no example of; the model page says
+        # what matters (a level never seen counts for nothing either way).
+        logging.getLogger("splink").setLevel(logging.ERROR)
         try:
             model = model_services.train_model(by=user, description=options["description"], via="command")
         except ValidationError as refused:
