@@ -18,7 +18,7 @@ from pathways.accounts.models import Agency, User
 from pathways.imports.formats import csv_bytes
 from pathways.imports.services import import_file
 from pathways.linkage.models import SourceRecord
-from pathways.people.names import canonical_given_name
+from pathways.people.names import given_name_variants
 
 HOUSING_FILE = "wessex-homes-tenants.csv"
 # Of the people the police hold, how many Wessex Homes also houses; and how many of its
@@ -26,12 +26,6 @@ HOUSING_FILE = "wessex-homes-tenants.csv"
 _KNOWN_SHARE = 0.02
 _NEW_SHARE = 0.25
 _STREETS = ["Durnover Lane", "Mixen Lane", "Weatherbury Road", "Yalbury Close", "Chalk Newton Row"]
-
-
-def _variants() -> dict[str, list[str]]:
-    from pathways.people.names import _VARIANT_GROUPS
-
-    return {group[0]: [n.capitalize() for n in group[1:]] for group in _VARIANT_GROUPS}
 
 
 def _typo(rng: np.random.Generator, name: str) -> str:
@@ -50,9 +44,9 @@ def _tenant(
     # birth and an address since. These are the pairs the model cannot settle alone.
     sparse = rng.random() < 0.15
     roll = 0.0 if sparse else rng.random()
-    canonical = canonical_given_name(given)
-    if roll < 0.12 and canonical in variants:
-        given = str(rng.choice(variants[canonical]))
+    variants = given_name_variants(given)
+    if roll < 0.12 and variants:
+        given = str(rng.choice(variants)).capitalize()
     elif roll < 0.20:
         given = _typo(rng, given)
     elif roll < 0.26:
@@ -120,8 +114,7 @@ def housing_people_rows(*, today: dt.date, seed: int) -> list[dict[str, Any]]:
     ]
     count = max(3, int(len(held) * _KNOWN_SHARE))
     chosen = sorted(rng.choice(len(held), size=min(count, len(held)), replace=False)) if held else []
-    variants = _variants()
-    rows = [_tenant(rng, held[i], f"WH{100001 + n}", variants) for n, i in enumerate(chosen)]
+    rows = [_tenant(rng, held[i], f"WH{100001 + n}") for n, i in enumerate(chosen)]
     newcomers = max(1, int(len(rows) * _NEW_SHARE / (1 - _NEW_SHARE)))
     rows += [_newcomer(rng, f"WH{200001 + n}", today) for n in range(newcomers)]
     relatives = rng.choice(len(held), size=min(max(1, newcomers // 4), len(held)), replace=False) if held else []
