@@ -35,9 +35,7 @@ def _typo(rng: np.random.Generator, name: str) -> str:
     return name[:i] + name[i + 1 :] if rng.random() < 0.5 else name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 
-def _tenant(
-    rng: np.random.Generator, held: SourceRecord, reference: str, variants: dict[str, list[str]]
-) -> dict[str, Any]:
+def _tenant(rng: np.random.Generator, held: SourceRecord, reference: str) -> dict[str, Any]:
     """Housing's copy of a person the police hold, with the differences real records have."""
     given, surname = held.given_name, held.surname
     # Some tenancies were set up with little to go on: a name as the tenant gave it, no date of
