@@ -738,6 +738,7 @@ def predict_pairs(
     splink_settings: dict[str, Any],
     threshold: float,
     engine: Engine = "duckdb",
+    explain: bool = True,
 ) -> pd.DataFrame:
     """Score the pairs of records the blocking rules bring together, keeping those at or above ``threshold``.
 
@@ -746,6 +747,7 @@ def predict_pairs(
         right: records of another source, compared only with ``left`` (link only).
         splink_settings: a trained model, e.g. ``default_splink_settings()``.
         threshold: the lowest match probability kept, 0 to 1.
+        explain: False leaves ``comparison`` empty (None), for batch runs of millions of pairs.
 
     Returns:
         ``left_id, right_id, match_probability, match_weight, comparison`` (the explanation,
@@ -776,12 +778,26 @@ def predict_pairs(
         predictions = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
     finally:
         backend.close()
-    return _pairs_from_predictions(predictions, settings)
+    return _pairs_from_predictions(predictions, settings, explain=explain)
 
 
-def _pairs_from_predictions(predictions: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
+def _pairs_from_predictions(predictions: pd.DataFrame, settings: dict[str, Any], *, explain: bool) -> pd.DataFrame:
     if predictions.empty:
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
+    if not explain:
+        left_is_right = predictions.get("source_dataset_l", pd.Series("", index=predictions.index)) == "b_right"
+        pairs = pd.DataFrame(
+            {
+                "left_id": predictions["unique_id_l"].where(~left_is_right, predictions["unique_id_r"]).astype(str),
+                "right_id": predictions["unique_id_r"].where(~left_is_right, predictions["unique_id_l"]).astype(str),
+                "match_probability": predictions["match_probability"].astype(float),
+                "match_weight": predictions["match_weight"].astype(float),
+                "comparison": None,
+            }
+        )
+        return pairs.sort_values(
+            ["match_probability", "left_id", "right_id"], ascending=[False, True, True], ignore_index=True
+        )
     tables = _level_tables(settings)
     out = []
     for row in predictions.to_dict("records"):

@@ -222,3 +222,25 @@ def test_a_larger_file_makes_a_random_pair_less_likely_the_same_person() -> None
     assert engine.prior_for(settings, records=engine.REFERENCE_RECORDS * 100) == pytest.approx(
         reference / 100, rel=0.01
     )
+
+
+def test_without_explanations_the_same_pairs_come_back(partner: pd.DataFrame) -> None:
+    records = synthetic.records_for_engine(partner).head(400)
+    settings = engine.default_splink_settings()
+    explained = engine.predict_pairs(records, splink_settings=settings, threshold=0.5)
+    bare = engine.predict_pairs(records, splink_settings=settings, threshold=0.5, explain=False)
+    assert bare[["left_id", "right_id", "match_probability"]].equals(
+        explained[["left_id", "right_id", "match_probability"]]
+    )
+    assert bare["comparison"].isna().all()
+
+
+def test_the_shipped_model_has_the_comparisons_and_blocking_rules_of_this_code() -> None:
+    shipped = engine.default_splink_settings()
+    shape = engine.model_shape()
+    assert [r["blocking_rule"] for r in shipped["blocking_rules_to_generate_predictions"]] == list(
+        engine.BLOCKING_RULES
+    ), "retrain: uv run python -m pathways.linkage.engine"
+    assert [[lv["label_for_charts"] for lv in c["comparison_levels"]] for c in shipped["comparisons"]] == [
+        [lv["label_for_charts"] for lv in c["comparison_levels"]] for c in shape["comparisons"]
+    ]
