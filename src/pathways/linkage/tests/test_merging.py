@@ -288,7 +288,19 @@ def test_the_audit_trail_of_both_people_shows_the_merge_and_the_unmerge(
 
 # --- merge then unmerge gives back exactly what each person had -------------------------
 
-KINDS = ["alias", "same_name", "address", "marker", "offence", "custody", "victim", "shared_record", "consent"]
+KINDS = [
+    "alias",
+    "same_name",
+    "address",
+    "marker",
+    "offence",
+    "custody",
+    "victim",
+    "shared_record",
+    "consent",
+    "legal_hold",
+    "lifted_restriction",
+]
 
 
 def _give(person: Person, kinds: list[str], agency: Agency, other_agency: Agency, by: User, tag: str) -> None:
@@ -311,6 +323,13 @@ def _give(person: Person, kinds: list[str], agency: Agency, other_agency: Agency
             OffenceVictim.objects.get_or_create(offence=offence, person=person)
         elif kind == "shared_record":
             AgencyRecord.objects.get_or_create(person=person, agency=other_agency, defaults={"basis": "shared"})
+        elif kind == "legal_hold":
+            LegalHold.objects.create(person=person, reason="Inquiry", placed_by=by, placed_at=timezone.now())
+        elif kind == "lifted_restriction":
+            restriction = Restriction.objects.create(
+                person=person, reason="Was a witness", placed_by=by, lifted_at=timezone.now(), lifted_by=by
+            )
+            restriction.allowed_users.set([by])
         elif kind == "consent":
             Consent.objects.create(
                 person=person, purpose="casework", status="given", recorded_on=DOB, recorded_by=by, agency=agency
