@@ -38,17 +38,18 @@ POLICE_FILE = [
     ),
 ]
 
-# Probation's file: Jonathan Smith as probation writes him (clear), Margaret Okonkwo with a
-# date of birth a year out and a new postcode (uncertain), and two people no one holds.
+# Probation's file: Jonathan Smith as probation writes him (clear), Margaret Okonkwo as "Maggie",
+# moved house, her year of birth a year out (uncertain), and two people no one holds.
 PROBATION_FILE = [
     create_person_row(person_id="PR-10", given_name="JONATHAN", surname="Smith", date_of_birth="1998-04-12"),
     create_person_row(
         person_id="PR-11",
-        given_name="Margaret",
+        given_name="Maggie",
         surname="Okonkwo",
         date_of_birth="1976-09-30",
         sex="F",
-        address_1="",
+        address_1="Flat 2, 19 Ridge Way",
+        town="Melchester",
         postcode="WX8 1AA",
     ),
     create_person_row(
