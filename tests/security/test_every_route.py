@@ -660,6 +660,8 @@ def test_only_supervisors_and_administrators_review_pairs_and_only_their_agencys
             assert world["person"].surname not in as_housing.get(url).content.decode()
         assert as_sergeant.get(url).status_code == 200, name
     assert snapshot() == before and not ReviewDecision.objects.exists()
+
+
 def test_only_administrators_keep_the_linkage_model(world, officer, make_user, police):
     """An officer and a supervisor (who may review pairs) are refused every page of the linkage
     model, and change nothing; an administrator reads them."""
