@@ -48,6 +48,9 @@ EngineChoice = Literal["duckdb", "spark"]
 
 # Enough problems to fix a file from one report without flooding a terminal.
 SHOWN_PROBLEMS = 20
+# Splink turns a threshold into a match weight, and 1.0 into an infinite one it cannot query;
+# score from just below it and keep only what reaches the threshold asked for.
+HIGHEST_SCORING_THRESHOLD = 1 - 1e-9
 # The probabilities written to pairs.csv: more digits than any threshold a person would type.
 PROBABILITY_DECIMALS = 6
 
@@ -265,6 +268,10 @@ def write_atomically(frame: pd.DataFrame, path: Path, *, float_format: str | Non
     try:
         with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
             frame.to_csv(handle, index=False, float_format=float_format, lineterminator="\n")
+        # mkstemp makes the file readable by its owner only; give it what a plain write would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)
         os.replace(partial, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -395,7 +402,10 @@ def run_dedupe(
         if settings is None:
             settings = _train(people.records, engine)
     with stages.stage("scoring"):
-        pairs = predict_pairs(people.records, splink_settings=settings, threshold=threshold, engine=engine)
+        pairs = predict_pairs(
+            people.records, splink_settings=settings, threshold=min(threshold, HIGHEST_SCORING_THRESHOLD), engine=engine
+        )
+        pairs = pairs[pairs["match_probability"] >= threshold]
     with stages.stage("clustering"):
         clusters = cluster(people.records, pairs, threshold=threshold, engine=engine)
         out = pd.DataFrame({"person_id": clusters["unique_id"].astype(str), "cluster_id": clusters["cluster_id"]})
@@ -466,7 +476,14 @@ def run_link(
             )
             settings = _train(both, engine)
     with stages.stage("scoring"):
-        pairs = predict_pairs(left.records, right.records, splink_settings=settings, threshold=threshold, engine=engine)
+        pairs = predict_pairs(
+            left.records,
+            right.records,
+            splink_settings=settings,
+            threshold=min(threshold, HIGHEST_SCORING_THRESHOLD),
+            engine=engine,
+        )
+        pairs = pairs[pairs["match_probability"] >= threshold]
         out = pd.DataFrame(
             {
                 "left_id": pairs["left_id"].astype(str),
