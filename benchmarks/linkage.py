@@ -124,7 +124,9 @@ def child(args: argparse.Namespace) -> int:
         engine=args.engine,
         model=args.model,
         threshold=args.threshold,
-        on_stage=lambda stage: print(f"  {stage} …", file=sys.stderr, flush=True),
+        on_stage=lambda stage: print(
+            f"  {stage} … ({time.perf_counter() - started:.0f}s)", file=sys.stderr, flush=True
+        ),
     )
     out = summary.as_dict()
     out["run_seconds"] = time.perf_counter() - started
@@ -146,9 +148,9 @@ def measure(records: int, args: argparse.Namespace) -> dict[str, Any]:
         command += ["--threshold", str(args.threshold)]
     print(f"deduplicating {records:,} records …", flush=True)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=REPO)
+    # The child's stages and any error go straight to our stderr; its result comes on stdout.
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False, cwd=REPO)
     wall = time.perf_counter() - started
-    sys.stderr.write(done.stderr[-4000:] if done.returncode else "")
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode or not lines:
         raise SystemExit(f"the run on {records:,} records failed (exit {done.returncode})")
