@@ -16,6 +16,7 @@ import json
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -216,7 +217,7 @@ def prepare(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary]:
             "postcode": postcode.to_numpy(),
             "postcode_sector": _per_value(postcode, lambda p: f"{p.split(' ')[0]} {p[-3]}" if p else None).to_numpy(),
             "postcode_district": outward.to_numpy(),
-            "address_1": _per_value(raw["address_1"], lambda v: fold(_text(v)) or None).to_numpy(),
+            "address_1": _per_value(raw["address_1"], _address_key).to_numpy(),
             "town": _per_value(raw["town"], lambda v: fold(_text(v)) or None).to_numpy(),
             "pnc_id": pnc.to_numpy(),
             "other_id": _per_value(raw["other_id"], lambda v: re.sub(r"\s+", "", _text(v)).upper() or None).to_numpy(),
@@ -224,6 +225,13 @@ def prepare(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary]:
         columns=list(PREPARED_COLUMNS),
     )
     return frame.astype(object).where(frame.notna(), None), summary
+
+
+def _address_key(value: object) -> str | None:
+    """ "12 Mill Lane" → "12milllane": the house number kept, or blocking on the street alone
+    would bring together everyone in it."""
+    text = unicodedata.normalize("NFKD", _text(value)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", text.lower()) or None
 
 
 def _prepared(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary | None]:
@@ -426,8 +434,17 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.pnc_id = r.pnc_id",
     "l.date_of_birth = r.date_of_birth AND l.surname_key = r.surname_key",
     "l.date_of_birth = r.date_of_birth AND l.given_initial = r.given_initial",
-    "l.given_key = r.given_key AND l.surname_key = r.surname_key",
-    "l.surname = r.surname AND l.given_initial = r.given_initial",
+    # A name alone brings together everyone called John Smith (at 1,000,000 records, blocking on
+    # sounds-alike names gave 56 million pairs, and on surname and initial 205 million, for a
+    # tenth of a percent of true pairs no other rule found); each now also needs a part of the
+    # date of birth, or one date of birth to be missing.
+    "l.given_key = r.given_key AND l.surname_key = r.surname_key AND l.dob_year = r.dob_year",
+    "l.given_key = r.given_key AND l.surname_key = r.surname_key"
+    " AND (l.date_of_birth IS NULL OR r.date_of_birth IS NULL)",
+    "l.surname = r.surname AND l.given_initial = r.given_initial AND l.dob_year = r.dob_year",
+    "l.surname = r.surname AND l.given_initial = r.given_initial AND l.dob_month = r.dob_month"
+    " AND l.dob_day = r.dob_day",
+    "l.given_key = r.given_key AND l.dob_year = r.dob_year AND l.dob_month = r.dob_month",
     "l.postcode = r.postcode AND l.given_initial = r.given_initial",
     "l.given_name = r.surname AND l.surname = r.given_name",
     "l.given_initial = r.given_initial AND l.address_1 = r.address_1 AND l.town = r.town",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,9 @@ class BatchCommand(BaseCommand):
             started.append(name)
             bar.set_description_str(name)
 
+        if options["verbosity"] < 2:
+            # Splink warns of levels training never saw; the engine gives those a weight of its own.
+            logging.getLogger("splink").setLevel(logging.ERROR)
         try:
             summary = work(on_stage)
         except BatchFileError as exc:
