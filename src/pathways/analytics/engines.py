@@ -187,14 +187,11 @@ class DuckDBEngine(Engine):
         self.con.close()
 
 
-def spark_session(*, master: str = "local[2]", jars: list[str] | None = None) -> Any:
-    """The local Spark session Pathways runs in (one per process; an existing one is reused).
-
-    ``jars`` are added to the session (record linkage needs Splink's similarity functions).
-    """
+def spark_session(*, master: str = "local[2]") -> Any:
+    """The local Spark session Pathways runs in (one per process; an existing one is reused)."""
     from pyspark.sql import SparkSession
 
-    builder = (
+    return (
         SparkSession.builder.master(master)
         .appName("pathways")
         .config("spark.ui.enabled", "false")
@@ -202,10 +199,8 @@ def spark_session(*, master: str = "local[2]", jars: list[str] | None = None) ->
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
     )
-    if jars:
-        builder = builder.config("spark.jars", ",".join(jars))
-    return builder.getOrCreate()
 
 
 class SparkEngine(Engine):

@@ -390,9 +390,15 @@ def _train(records: pd.DataFrame, engine: EngineChoice) -> tuple[dict[str, Any],
     """A model learnt from the records (or a random sample of them); and how many it learnt from."""
     from pathways.linkage.engine import train
 
-    if len(records) > TRAINING_SAMPLE:
-        records = records.sample(n=TRAINING_SAMPLE, random_state=TRAINING_SEED).reset_index(drop=True)
-    return train(records, engine=engine).splink_settings, len(records)
+    if len(records) <= TRAINING_SAMPLE:
+        return train(records, engine=engine).splink_settings, len(records)
+    sample = records.sample(n=TRAINING_SAMPLE, random_state=TRAINING_SEED).reset_index(drop=True)
+    settings = train(sample, engine=engine).splink_settings
+    # train() takes its input for the whole file and states λ for a file of the engine's
+    # reference size by scaling it with the number of records. A random sample of records has
+    # the whole file's λ, not a smaller file's, so scale it as the whole file.
+    settings["probability_two_random_records_match"] *= (len(records) - 1) / (len(sample) - 1)
+    return settings, len(sample)
 
 
 def run_dedupe(

@@ -16,14 +16,12 @@ import json
 import math
 import os
 import re
-import unicodedata
-from collections.abc import Callable
+import tempfile
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
 from pathways.people.names import canonical_given_name, fold, given_name_key, surname_key
@@ -174,64 +172,66 @@ def prepare(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary]:
 
     summary = PreparationSummary(records=len(records))
     today = dt.datetime.now(dt.UTC).date()
-    # Column by column, each distinct value cleaned once: names, dates of birth, postcodes and
-    # towns repeat so much that a million records hold a few hundred thousand distinct values
-    # in all, and a row-by-row loop took minutes where this takes seconds.
-    raw = records[list(RECORD_COLUMNS)].astype(object)
-    raw = raw.where(raw.notna(), "")
-    given = _per_value(raw["given_name"], lambda v: _first_given_name(v) or None)
-    surname = _per_value(raw["surname"], lambda v: fold(_text(v)) or None)
-    summary.names_missing = int((given.isna() | surname.isna()).sum())
 
-    dob_checked = _per_value(raw["date_of_birth"], lambda v: clean_date_of_birth(v, today=today))
-    dob = _per_value(dob_checked, lambda checked: checked[0])
-    for problem, count in _per_value(dob_checked, lambda checked: checked[1]).value_counts().items():
-        name = "dates_of_birth_missing" if problem == "missing" else f"dates_of_birth_{problem}"
-        setattr(summary, name, int(count))
+    def by_value(column: str, clean: Any) -> pd.Series:
+        # A million records hold far fewer distinct values: clean each once.
+        values = records[column].map(_text)
+        cleaned = {value: clean(value) for value in set(values)}
+        return values.map(cleaned.__getitem__)
 
-    postcode_text = _per_value(raw["postcode"], _text)
-    postcode = _per_value(postcode_text, clean_postcode)
-    summary.postcodes_missing = int((postcode_text == "").sum())
-    summary.postcodes_invalid = int(((postcode_text != "") & postcode.isna()).sum())
-    pnc_text = _per_value(raw["pnc_id"], _text)
-    pnc = _per_value(pnc_text, clean_pnc_id)
-    summary.pnc_ids_invalid = int(((pnc_text != "") & pnc.isna()).sum())
-    sex = _per_value(raw["sex"], lambda v: _SEXES.get(_text(v).upper()))
+    given = by_value("given_name", _first_given_name)
+    surname = by_value("surname", fold)
+    summary.names_missing = int(((given == "") | (surname == "")).sum())
+
+    dob_checked = by_value("date_of_birth", lambda v: clean_date_of_birth(v, today=today))
+    dob = dob_checked.map(lambda checked: checked[0])
+    problems = dob_checked.map(lambda checked: checked[1]).value_counts()
+    summary.dates_of_birth_missing = int(problems.get("missing", 0))
+    summary.dates_of_birth_unreadable = int(problems.get("unreadable", 0))
+    summary.dates_of_birth_impossible = int(problems.get("impossible", 0))
+    summary.dates_of_birth_in_future = int(problems.get("in_future", 0))
+    summary.dates_of_birth_before_1900 = int(problems.get("before_1900", 0))
+
+    raw_postcode = records["postcode"].map(_text)
+    postcode = by_value("postcode", clean_postcode)
+    summary.postcodes_missing = int((raw_postcode == "").sum())
+    summary.postcodes_invalid = int(((raw_postcode != "") & postcode.isna()).sum())
+
+    raw_pnc = records["pnc_id"].map(_text)
+    pnc = by_value("pnc_id", clean_pnc_id)
+    summary.pnc_ids_invalid = int(((raw_pnc != "") & pnc.isna()).sum())
+
+    sex = by_value("sex", lambda v: _SEXES.get(v.upper()))
     summary.sexes_unknown = int(sex.isna().sum())
-    outward = _per_value(postcode, lambda p: p.split(" ")[0] if p else None)
 
+    outward = postcode.map(lambda p: p.split(" ")[0] if isinstance(p, str) else None)
     frame = pd.DataFrame(
         {
-            "unique_id": ids.to_numpy(),
-            "given_name": given.to_numpy(),
-            "given_canonical": _per_value(given, lambda g: canonical_given_name(g) if g else None).to_numpy(),
-            "given_key": _per_value(given, lambda g: given_name_key(g or "") or None).to_numpy(),
-            "given_initial": _per_value(given, lambda g: g[:1] if g else None).to_numpy(),
-            "surname": surname.to_numpy(),
-            "surname_key": _per_value(surname, lambda s: surname_key(s or "") or None).to_numpy(),
-            "date_of_birth": dob.to_numpy(),
-            "dob_year": _per_value(dob, lambda d: d[:4] if d else None).to_numpy(),
-            "dob_month": _per_value(dob, lambda d: d[5:7] if d else None).to_numpy(),
-            "dob_day": _per_value(dob, lambda d: d[8:10] if d else None).to_numpy(),
-            "sex": sex.to_numpy(),
-            "postcode": postcode.to_numpy(),
-            "postcode_sector": _per_value(postcode, lambda p: f"{p.split(' ')[0]} {p[-3]}" if p else None).to_numpy(),
-            "postcode_district": outward.to_numpy(),
-            "address_1": _per_value(raw["address_1"], _address_key).to_numpy(),
-            "town": _per_value(raw["town"], lambda v: fold(_text(v)) or None).to_numpy(),
-            "pnc_id": pnc.to_numpy(),
-            "other_id": _per_value(raw["other_id"], lambda v: re.sub(r"\s+", "", _text(v)).upper() or None).to_numpy(),
+            "unique_id": ids,
+            "given_name": given,
+            "given_canonical": given.map(lambda g: canonical_given_name(g) if g else ""),
+            "given_key": by_value("given_name", lambda v: given_name_key(_first_given_name(v))),
+            "given_initial": given.map(lambda g: g[:1]),
+            "surname": surname,
+            "surname_key": surname.map(lambda v: surname_key(v) if v else ""),
+            "date_of_birth": dob,
+            "dob_year": dob.map(lambda d: d[:4] if d else None),
+            "dob_month": dob.map(lambda d: d[5:7] if d else None),
+            "dob_day": dob.map(lambda d: d[8:10] if d else None),
+            "sex": sex,
+            "postcode": postcode,
+            "postcode_sector": postcode.map(lambda p: f"{p[:-2]}" if p else None),
+            "postcode_district": outward,
+            "address_1": by_value("address_1", fold),
+            "town": by_value("town", fold),
+            "pnc_id": pnc,
+            "other_id": by_value("other_id", lambda v: re.sub(r"\s+", "", v).upper()),
         },
-        columns=list(PREPARED_COLUMNS),
-    )
-    return frame.astype(object).where(frame.notna(), None), summary
-
-
-def _address_key(value: object) -> str | None:
-    """ "12 Mill Lane" → "12milllane": the house number kept, or blocking on the street alone
-    would bring together everyone in it."""
-    text = unicodedata.normalize("NFKD", _text(value)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", text.lower()) or None
+        columns=PREPARED_COLUMNS,
+    ).reset_index(drop=True)
+    # Splink reads None as missing; an empty string would be a value that agrees with itself.
+    frame = frame.astype(object).where(frame.notna() & (frame != ""), None)
+    return frame, summary
 
 
 def _prepared(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary | None]:
@@ -240,18 +240,6 @@ def _prepared(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary |
     if set(PREPARED_COLUMNS) <= set(records.columns):
         return records, None
     return prepare(records)
-
-
-def _per_value(values: pd.Series, clean: Callable[[Any], Any]) -> pd.Series:
-    """``clean`` applied to each distinct value once; a missing value (None) is cleaned as None."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    # One slot more than the distinct values: code -1, a missing value, reads the last.
-    table = np.empty(len(uniques) + 1, dtype=object)
-    for i, value in enumerate(uniques):
-        table[i] = clean(value)
-    if (codes == -1).any():
-        table[-1] = clean(None)
-    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 PREPARED_COLUMNS: tuple[str, ...] = (
@@ -428,26 +416,20 @@ def _comparisons() -> list[dict[str, Any]]:
     ]
 
 
-# OR-ed: a pair is compared when any rule holds. Each is narrow enough for a million records
-# (the widest, date of birth with the given-name sound, is ~35 records a day of birth).
+# OR-ed: a pair is compared when any rule holds. Each is narrow enough for a million records:
+# names alone only when they agree exactly; a name's sound or initial only with a year of
+# birth, a date of birth, a district or an address beside it.
 BLOCKING_RULES: tuple[str, ...] = (
     "l.pnc_id = r.pnc_id",
     "l.date_of_birth = r.date_of_birth AND l.surname_key = r.surname_key",
     "l.date_of_birth = r.date_of_birth AND l.given_initial = r.given_initial",
-    # A name alone brings together everyone called John Smith (at 1,000,000 records, blocking on
-    # sounds-alike names gave 56 million pairs, and on surname and initial 205 million, for a
-    # tenth of a percent of true pairs no other rule found); each now also needs a part of the
-    # date of birth, or one date of birth to be missing.
+    "l.given_canonical = r.given_canonical AND l.surname = r.surname",
     "l.given_key = r.given_key AND l.surname_key = r.surname_key AND l.dob_year = r.dob_year",
-    "l.given_key = r.given_key AND l.surname_key = r.surname_key"
-    " AND (l.date_of_birth IS NULL OR r.date_of_birth IS NULL)",
-    "l.surname = r.surname AND l.given_initial = r.given_initial AND l.dob_year = r.dob_year",
-    "l.surname = r.surname AND l.given_initial = r.given_initial AND l.dob_month = r.dob_month"
-    " AND l.dob_day = r.dob_day",
-    "l.given_key = r.given_key AND l.dob_year = r.dob_year AND l.dob_month = r.dob_month",
+    "l.surname = r.surname AND l.given_initial = r.given_initial AND l.postcode_district = r.postcode_district",
     "l.postcode = r.postcode AND l.given_initial = r.given_initial",
     "l.given_name = r.surname AND l.surname = r.given_name",
-    "l.given_initial = r.given_initial AND l.address_1 = r.address_1 AND l.town = r.town",
+    "l.date_of_birth = r.date_of_birth AND l.given_initial = substr(r.surname, 1, 1)",
+    "l.address_1 = r.address_1 AND l.town = r.town AND l.given_key = r.given_key AND substr(l.surname, 1, 1) = substr(r.surname, 1, 1)",
     "l.other_id = r.other_id",
 )
 
@@ -524,7 +506,7 @@ class _Backend:
             from splink import SparkAPI
 
             self.spark = spark_session()
-            self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="parquet")
+            self.db_api = SparkAPI(spark_session=self.spark, break_lineage_method="persist")
         else:
             raise ValueError(f"unknown engine {engine!r}; use 'duckdb' or 'spark'")
 
@@ -545,12 +527,20 @@ class _Backend:
 
 
 def spark_session() -> Any:
-    """The local Spark session the analytics engine uses, with Splink's similarity functions."""
+    """The local Spark session the analytics engine uses, with Splink's similarity functions added."""
     from splink.backends.spark import similarity_jar_location
 
     from pathways.analytics.engines import spark_session as analytics_session
 
-    return analytics_session(jars=[similarity_jar_location()])
+    session = analytics_session()
+    # The session may have been started without the jar (by analytics); ADD JAR works at any time.
+    if session.conf.get("pathways.linkage.jar", "") != "added":
+        session.sql(f"ADD JAR '{similarity_jar_location()}'")
+        session.conf.set("pathways.linkage.jar", "added")
+    if not session.sparkContext.getCheckpointDir():
+        # Splink breaks long query plans by checkpointing.
+        session.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="pathways-linkage-spark-"))
+    return session
 
 
 def _linker(backend: _Backend, tables: list[Any], settings: dict[str, Any], aliases: list[str] | None = None) -> Any:
@@ -596,12 +586,26 @@ def train(
     finally:
         backend.close()
     settings = _fill_unseen_levels(_to_duckdb_settings(settings), max_pairs=max_pairs)
+    settings["probability_two_random_records_match"] *= (len(prepared) - 1) / (REFERENCE_RECORDS - 1)
     return TrainingResult(
         splink_settings=settings, summary=model_summary(settings, records=len(prepared), preparation=preparation)
     )
 
 
 MAX_AGAINST = 15.0  # the strongest evidence against a match one trained level may give, in bits
+
+
+# A saved model's λ (probability_two_random_records_match) is for a file of this many records.
+# A person has about as many records whatever the size of the file, so in a file ten times
+# larger a random pair is ten times less likely to be one person: predict_pairs scales λ down
+# for larger inputs (never up: a handful of records says nothing about the population).
+REFERENCE_RECORDS = 10_000
+
+
+def prior_for(splink_settings: dict[str, Any], *, records: int) -> float:
+    """λ for a comparison among ``records`` records (the larger side, when linking two files)."""
+    reference = float(splink_settings["probability_two_random_records_match"])
+    return reference * min(1.0, (REFERENCE_RECORDS - 1) / max(records - 1, 1))
 
 
 def _fill_unseen_levels(settings: dict[str, Any], *, max_pairs: float) -> dict[str, Any]:
@@ -641,6 +645,7 @@ def model_summary(
         comparisons.append({"comparison": _comparison_name(comparison), "levels": levels})
     return {
         "probability_two_random_records_match": settings["probability_two_random_records_match"],
+        "probability_is_for_records": REFERENCE_RECORDS,
         "records": records,
         "preparation": preparation.as_dict() if preparation else None,
         "comparisons": comparisons,
@@ -750,8 +755,7 @@ def predict_pairs(
         right: records of another source, compared only with ``left`` (link only).
         splink_settings: a trained model, e.g. ``default_splink_settings()``.
         threshold: the lowest match probability kept, 0 to 1.
-        explain: False leaves ``comparison`` empty (None): a batch run of a million records
-            needs only the probabilities, and explaining each pair in Python is most of its time.
+        explain: False leaves ``comparison`` empty (None), for batch runs of millions of pairs.
 
     Returns:
         ``left_id, right_id, match_probability, match_weight, comparison`` (the explanation,
@@ -770,8 +774,9 @@ def predict_pairs(
         frames.append(right_prepared)
         settings["link_type"] = "link_only"
         aliases = ["a_left", "b_right"]
-    settings["retain_matching_columns"] = explain
-    settings["retain_intermediate_calculation_columns"] = explain
+    settings["retain_matching_columns"] = True
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["probability_two_random_records_match"] = prior_for(splink_settings, records=max(len(f) for f in frames))
     if any(len(f) == 0 for f in frames) or (right is None and len(left_prepared) < 2):
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
 
@@ -781,38 +786,26 @@ def predict_pairs(
         predictions = linker.inference.predict(threshold_match_probability=threshold).as_pandas_dataframe()
     finally:
         backend.close()
+    return _pairs_from_predictions(predictions, settings, explain=explain)
+
+
+def _pairs_from_predictions(predictions: pd.DataFrame, settings: dict[str, Any], *, explain: bool) -> pd.DataFrame:
+    if predictions.empty:
+        return pd.DataFrame(columns=list(PAIR_COLUMNS))
     if not explain:
-        return _pairs_unexplained(predictions)
-    return _pairs_from_predictions(predictions, settings)
-
-
-def _pairs_unexplained(predictions: pd.DataFrame) -> pd.DataFrame:
-    if predictions.empty:
-        return pd.DataFrame(columns=list(PAIR_COLUMNS))
-    left = predictions["unique_id_l"].astype(str).to_numpy()
-    right = predictions["unique_id_r"].astype(str).to_numpy()
-    if "source_dataset_l" in predictions:
-        # Keep left ids on the left even if Splink ordered the pair the other way.
-        flipped = (predictions["source_dataset_l"] == "b_right").to_numpy()
-        left, right = np.where(flipped, right, left), np.where(flipped, left, right)
-    pairs = pd.DataFrame(
-        {
-            "left_id": left,
-            "right_id": right,
-            "match_probability": predictions["match_probability"].astype(float).to_numpy(),
-            "match_weight": predictions["match_weight"].astype(float).to_numpy(),
-            "comparison": None,
-        },
-        columns=list(PAIR_COLUMNS),
-    )
-    return pairs.sort_values(
-        ["match_probability", "left_id", "right_id"], ascending=[False, True, True], ignore_index=True
-    )
-
-
-def _pairs_from_predictions(predictions: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFrame:
-    if predictions.empty:
-        return pd.DataFrame(columns=list(PAIR_COLUMNS))
+        left_is_right = predictions.get("source_dataset_l", pd.Series("", index=predictions.index)) == "b_right"
+        pairs = pd.DataFrame(
+            {
+                "left_id": predictions["unique_id_l"].where(~left_is_right, predictions["unique_id_r"]).astype(str),
+                "right_id": predictions["unique_id_r"].where(~left_is_right, predictions["unique_id_l"]).astype(str),
+                "match_probability": predictions["match_probability"].astype(float),
+                "match_weight": predictions["match_weight"].astype(float),
+                "comparison": None,
+            }
+        )
+        return pairs.sort_values(
+            ["match_probability", "left_id", "right_id"], ascending=[False, True, True], ignore_index=True
+        )
     tables = _level_tables(settings)
     out = []
     for row in predictions.to_dict("records"):

@@ -23,7 +23,7 @@ import pandas as pd
 from faker.providers.person.en_GB import Provider as _Names
 
 from pathways.demo.population import STREETS, TOWNS, pnc_check_letter
-from pathways.people.names import _VARIANT_GROUPS, canonical_given_name
+from pathways.people.names import canonical_given_name, given_name_variants
 
 PEOPLE_COLUMNS: tuple[str, ...] = (
     "person_id",
@@ -95,10 +95,6 @@ class ErrorRates:
     common_name: float = 0.02
 
 
-_VARIANTS: dict[str, list[str]] = {}
-for _group in _VARIANT_GROUPS:
-    for _name in _group[1:]:
-        _VARIANTS.setdefault(_group[0], []).append(_name.capitalize())
 _COMMON_NAMES = [("John", "Smith", "M"), ("David", "Jones", "M"), ("Sarah", "Williams", "F"), ("James", "Brown", "M")]
 
 
@@ -184,9 +180,9 @@ def _agencies(m: _Maker, person: dict[str, object]) -> list[str]:
 def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, object]:
     r = m.rates
     given, surname = str(person["given_name"]), str(person["surname"])
-    canonical = canonical_given_name(given)
-    if canonical in _VARIANTS and m.chance(r.nickname):
-        given = str(m.pick(_VARIANTS[canonical]))
+    variants = given_name_variants(given)
+    if variants and m.chance(r.nickname):
+        given = str(m.pick(variants)).capitalize()
     if m.chance(r.given_typo):
         given = m.typo(given)
     if m.chance(r.surname_changed):
@@ -387,3 +383,43 @@ def score(
     recall = correct / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return LinkageScore(precision, recall, f1, len(truth), len(predicted), correct)
+
+
+def evaluate(*, records: int, seed: int = 3, threshold: float | None = None) -> dict[str, object]:
+    """Link synthetic partner records with the shipped model; scores and how long each step took."""
+    import time
+
+    from pathways.linkage import engine
+
+    threshold = engine.DEFAULT_LINK_THRESHOLD if threshold is None else threshold
+    partner = partner_records(records=records, seed=seed)
+    frame = records_for_engine(partner)
+    started = time.perf_counter()
+    pairs = engine.predict_pairs(frame, splink_settings=engine.default_splink_settings(), threshold=threshold)
+    predicted = time.perf_counter()
+    clusters = engine.cluster(frame, pairs, threshold=threshold)
+    clustered = time.perf_counter()
+    return {
+        "records": len(frame),
+        "true_people": partner["true_person"].nunique(),
+        "threshold": threshold,
+        "pairs": score(partner, pairs=pairs).as_dict(),
+        "clusters": score(partner, clusters=clusters).as_dict(),
+        "predict_seconds": round(predicted - started, 2),
+        "cluster_seconds": round(clustered - predicted, 2),
+    }
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+    import logging
+
+    parser = argparse.ArgumentParser(description="Score the shipped linkage model on synthetic partner records.")
+    parser.add_argument("--records", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--threshold", type=float, nargs="*", default=[])
+    args = parser.parse_args()
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    for th in args.threshold or [None]:
+        print(json.dumps(evaluate(records=args.records, seed=args.seed, threshold=th), indent=2))

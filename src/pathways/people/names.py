@@ -68,6 +68,13 @@ def canonical_given_name(given_name: str) -> str:
     return _CANONICAL.get(folded, folded)
 
 
+def given_name_variants(given_name: str) -> list[str]:
+    """Other forms of the same given name, canonical first: "bill" → ["william", "billy", "will", ...]."""
+    canonical = canonical_given_name(given_name)
+    group = next((g for g in _VARIANT_GROUPS if g[0] == canonical), ())
+    return [name for name in group if name != fold(given_name)]
+
+
 def surname_key(surname: str) -> str:
     folded = fold(surname)
     return jellyfish.metaphone(folded).upper()[:16] if folded else ""
