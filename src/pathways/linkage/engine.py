@@ -774,8 +774,10 @@ def predict_pairs(
         frames.append(right_prepared)
         settings["link_type"] = "link_only"
         aliases = ["a_left", "b_right"]
-    settings["retain_matching_columns"] = True
-    settings["retain_intermediate_calculation_columns"] = True
+    # Only an explanation needs each pair's values and Bayes factors; without them a million
+    # records' pairs take less than half the memory.
+    settings["retain_matching_columns"] = explain
+    settings["retain_intermediate_calculation_columns"] = explain
     settings["probability_two_random_records_match"] = prior_for(splink_settings, records=max(len(f) for f in frames))
     if any(len(f) == 0 for f in frames) or (right is None and len(left_prepared) < 2):
         return pd.DataFrame(columns=list(PAIR_COLUMNS))
