@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pathways.linkage import batch, synthetic
+from pathways.linkage import batch, engine, synthetic
 from pathways.linkage.engine import default_splink_settings
 from pathways.linkage.models import LinkageModel
 
@@ -389,3 +389,19 @@ def test_any_values_are_read_unless_the_file_itself_is_wrong(tmp_path: Path, row
     assert list(read.records["unique_id"]) == [r["person_id"] for r in records]
     assert not read.records["given_name"].str.contains(r"\d").any()
     assert not read.records["surname"].str.contains(r"\d").any()
+
+
+def test_dedupe_on_spark_gives_the_clusters_duckdb_gives(tmp_path: Path) -> None:
+    session = engine.spark_session()
+    # A handful of records need no more than two partitions; eight make every stage slower.
+    session.conf.set("spark.sql.shuffle.partitions", "2")
+    people = write(tmp_path / "people.csv", [HARTLEY, OKAFOR, HARTLEY_AGAIN, PRICE])
+    on_spark, on_duckdb = tmp_path / "spark.csv", tmp_path / "duckdb.csv"
+
+    summary = run(
+        "dedupe", "--input", str(people), "--output", str(on_spark), "--model", "default", "--engine", "spark"
+    )
+    run("dedupe", "--input", str(people), "--output", str(on_duckdb), "--model", "default")
+
+    assert summary["engine"] == "spark"
+    assert on_spark.read_text() == on_duckdb.read_text()
