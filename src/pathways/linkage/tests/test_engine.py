@@ -233,3 +233,14 @@ def test_without_explanations_the_same_pairs_come_back(partner: pd.DataFrame) ->
         explained[["left_id", "right_id", "match_probability"]]
     )
     assert bare["comparison"].isna().all()
+
+
+def test_the_shipped_model_has_the_comparisons_and_blocking_rules_of_this_code() -> None:
+    shipped = engine.default_splink_settings()
+    shape = engine.model_shape()
+    assert [r["blocking_rule"] for r in shipped["blocking_rules_to_generate_predictions"]] == list(
+        engine.BLOCKING_RULES
+    ), "retrain: uv run python -m pathways.linkage.engine"
+    assert [[lv["label_for_charts"] for lv in c["comparison_levels"]] for c in shipped["comparisons"]] == [
+        [lv["label_for_charts"] for lv in c["comparison_levels"]] for c in shape["comparisons"]
+    ]
