@@ -5,7 +5,7 @@ export UV_PYTHON := python3
 export UV_LINK_MODE := copy
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/pathways
 
-.PHONY: setup browser demo serve test test-sqlite test-postgres lint benchmark benchmark-reoffending benchmark-iom
+.PHONY: setup browser demo serve test test-sqlite test-postgres lint benchmark benchmark-reoffending benchmark-iom benchmark-linkage
 
 setup:  ## Python dependencies (uv, from uv.lock) and front-end packages (npm, from package-lock.json)
 	@command -v uv >/dev/null || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -42,3 +42,6 @@ benchmark-reoffending: setup
 
 benchmark-iom: setup
 	uv run python benchmarks/iom_panel_and_board.py
+
+benchmark-linkage: setup  ## precision, recall, time and memory of `pathways dedupe` at 10,000 and 1,000,000 records
+	uv run python benchmarks/linkage.py
