@@ -40,7 +40,9 @@ from pathways.people.reference import IdentifierKind, normalise_pnc
 _CHUNK = 500
 
 # What is left of a person when nothing else is held: the identity retention deletes.
-IDENTITY_PARTS = frozenset({"people.PersonName", "people.PersonIdentifier", "people.Address", "access.AgencyRecord"})
+IDENTITY_PARTS = frozenset(
+    {"people.PersonName", "people.PersonIdentifier", "people.Address", "access.AgencyRecord", "linkage.SourceRecord"}
+)
 
 # --------------------------------------------------------------------------------------
 # The app registry: every model that refers to a person, and every history model.
