@@ -230,8 +230,12 @@ def test_the_list_takes_the_same_few_queries_however_many_people(
                 agency=police,
                 by=police_admin,
                 reference=f"P{n}",
-                given_name="Pat",
-                surname=f"Barnes{'abcdefgh'[n]}",
+                # Eight different people: records this alike would otherwise be linked as one.
+                given_name=["Pat", "Dev", "Lou", "Kit", "Sam", "Ray", "Jo", "Max"][n],
+                surname=["Barnes", "Okafor", "Lindqvist", "Mahmood", "Fitzgerald", "Nakamura", "Ellsworth", "Quigley"][
+                    n
+                ],
+                date_of_birth=f"19{70 + n}-0{1 + n}-1{n}",
                 offences=[(40 + n, "46", "theft"), (100 + n, "28E", "theft"), (300, "8N", "violence")],
             )
 

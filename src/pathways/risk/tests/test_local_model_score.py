@@ -114,7 +114,11 @@ def test_offending_not_shared_with_the_viewer_hides_the_models_score(model, poli
 def test_someone_the_model_cannot_score_gets_the_reason(model, officer, known_offender, police, police_admin):
     from pathways.testing import create_person_row, load
 
-    load("people", [create_person_row(person_id="N1", sex="U")], agency=police, by=police_admin)
+    # Someone else entirely: a record like the known offender's would be linked to them.
+    row = create_person_row(
+        person_id="N1", sex="U", given_name="Ottoline", surname="Quarshie", date_of_birth="1961-10-27", pnc_id=""
+    )
+    load("people", [row], agency=police, by=police_admin)
     person = person_by_reference(police, "N1")
     page = signed_in_client(officer).get(reverse("people:detail", args=[person.pk])).content.decode()
     assert "cannot score this person" in page and "No proven offence" in page
