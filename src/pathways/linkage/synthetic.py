@@ -315,12 +315,12 @@ def partner_records(
 
 
 def records_for_engine(partner: pd.DataFrame) -> pd.DataFrame:
-    """The engine's ``RECORD_COLUMNS`` from partner records; ``unique_id`` is ``agency:person_id``."""
-    from pathways.linkage.engine import RECORD_COLUMNS
+    """The engine's ``RECORD_COLUMNS`` and ``OPTIONAL_COLUMNS`` from partner records; ``unique_id`` is ``agency:person_id``."""
+    from pathways.linkage.engine import OPTIONAL_COLUMNS, RECORD_COLUMNS
 
     frame = partner.copy()
     frame["unique_id"] = frame["agency"] + ":" + frame["person_id"]
-    return frame[list(RECORD_COLUMNS)].reset_index(drop=True)
+    return frame[[*RECORD_COLUMNS, *OPTIONAL_COLUMNS]].reset_index(drop=True)
 
 
 def write_people_csv(partner: pd.DataFrame, path: Path, *, agency: str | None = None) -> int:
