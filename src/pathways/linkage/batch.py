@@ -234,6 +234,7 @@ def read_people_file(path: Path) -> PeopleFile:
             "surname": frame["surname"],
             "date_of_birth": frame["date_of_birth"],
             "sex": frame["sex"],
+            "ethnicity": frame["ethnicity"],
             "postcode": frame["postcode"],
             "address_1": frame["address_1"],
             "town": frame["town"],
@@ -329,10 +330,10 @@ def _active_model() -> Any:
 
 def choose_model(choice: ModelChoice) -> ModelInUse:
     """The model a run scores with (for `train`, the settings come later, from the input itself)."""
-    from pathways.linkage.engine import DEFAULT_LINK_THRESHOLD, default_splink_settings
+    from pathways.linkage.engine import DEFAULT_BATCH_THRESHOLD, default_splink_settings
 
     if choice == "default":
-        return ModelInUse(default_splink_settings(), "default", "the shipped model", DEFAULT_LINK_THRESHOLD)
+        return ModelInUse(default_splink_settings(), "default", "the shipped model", DEFAULT_BATCH_THRESHOLD)
     if choice == "partnership":
         active = _active_model()
         if active is None:
@@ -346,7 +347,7 @@ def choose_model(choice: ModelChoice) -> ModelInUse:
             active.splink_settings, "partnership", f"the partnership's model v{active.version}", active.link_threshold
         )
     if choice == "train":
-        return ModelInUse(None, "train", "trained on the input", DEFAULT_LINK_THRESHOLD)
+        return ModelInUse(None, "train", "trained on the input", DEFAULT_BATCH_THRESHOLD)
     raise ValueError(f"unknown model {choice!r}")
 
 

@@ -39,12 +39,20 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "other_id",
 )
 
+# Used when present: a source that does not record it compares as missing, never as different.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("ethnicity",)
+
 Engine = Literal["duckdb", "spark"]
 
 # As ModelVersion's defaults: at or above the link threshold a record joins the person; between
 # the review threshold and it, the pair waits for someone to decide.
 DEFAULT_LINK_THRESHOLD = 0.95
 DEFAULT_REVIEW_THRESHOLD = 0.5
+# `pathways dedupe` and `pathways link` have no review band: a pair is linked or it is not. The
+# model's probabilities are calibrated, so the uncertain pairs between this and the import's
+# link threshold are mostly the same person (names agree, date of birth missing, moved); at
+# 10,000 synthetic records this threshold gives the best F1 (benchmarks/linkage.py).
+DEFAULT_BATCH_THRESHOLD = 0.85
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 DUCKDB_MEMORY_LIMIT = os.environ.get("PATHWAYS_LINKAGE_MEMORY", "6GB")
@@ -54,6 +62,8 @@ _PNC = re.compile(r"^([0-9]{2}|[0-9]{4})/?([0-9]{1,7})([A-Z])$")
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 _SEXES = {"M": "M", "MALE": "M", "F": "F", "FEMALE": "F"}
 _SEX_UNKNOWN = {"", "U", "UNKNOWN", "NOT KNOWN", "X"}
+# The 2001 census codes' "not stated" and its spellings: missing, not a value that agrees with itself.
+_ETHNICITY_UNKNOWN = {"", "NS", "Z", "NOT STATED", "NOT KNOWN", "UNKNOWN"}
 _EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 
@@ -204,6 +214,11 @@ def prepare(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary]:
     sex = by_value("sex", lambda v: _SEXES.get(v.upper()))
     summary.sexes_unknown = int(sex.isna().sum())
 
+    if "ethnicity" in records.columns:
+        ethnicity = by_value("ethnicity", lambda v: None if v.upper() in _ETHNICITY_UNKNOWN else v.upper())
+    else:
+        ethnicity = pd.Series(None, index=records.index, dtype=object)
+
     outward = postcode.map(lambda p: p.split(" ")[0] if isinstance(p, str) else None)
     frame = pd.DataFrame(
         {
@@ -219,6 +234,7 @@ def prepare(records: pd.DataFrame) -> tuple[pd.DataFrame, PreparationSummary]:
             "dob_month": dob.map(lambda d: d[5:7] if d else None),
             "dob_day": dob.map(lambda d: d[8:10] if d else None),
             "sex": sex,
+            "ethnicity": ethnicity,
             "postcode": postcode,
             "postcode_sector": postcode.map(lambda p: f"{p[:-2]}" if p else None),
             "postcode_district": outward,
@@ -255,6 +271,7 @@ PREPARED_COLUMNS: tuple[str, ...] = (
     "dob_month",
     "dob_day",
     "sex",
+    "ethnicity",
     "postcode",
     "postcode_sector",
     "postcode_district",
@@ -385,11 +402,26 @@ def _comparisons() -> list[dict[str, Any]]:
             ],
         },
         {
+            "output_column_name": "ethnicity",
+            "comparison_description": "Ethnicity",
+            "comparison_levels": [
+                _null("ethnicity", "Ethnicity not stated"),
+                _level("ethnicity_l = ethnicity_r", "Same ethnicity", tf="ethnicity"),
+                _else("Different ethnicity"),
+            ],
+        },
+        {
             "output_column_name": "postcode",
             "comparison_description": "Postcode",
             "comparison_levels": [
-                _null("postcode", "Postcode missing"),
                 _level("postcode_l = postcode_r", "Same postcode", tf="postcode"),
+                # A record without a postcode often still has the street and town: where they
+                # agree, that is the same address, not a missing one.
+                _level(
+                    "(postcode_l IS NULL OR postcode_r IS NULL) AND address_1_l = address_1_r AND town_l = town_r",
+                    "Postcode missing, same first line of address and town",
+                ),
+                _null("postcode", "Postcode missing"),
                 _level("postcode_sector_l = postcode_sector_r", "Same postcode sector (nearby street)"),
                 _level("postcode_district_l = postcode_district_r", "Same postcode district (same area)"),
                 _else("Different area"),
@@ -593,6 +625,10 @@ def train(
 
 
 MAX_AGAINST = 15.0  # the strongest evidence against a match one trained level may give, in bits
+# Agencies record ethnicity differently (self-described, officer-observed, out of date), far
+# more often than the training data may show: a different ethnicity counts against a match, but
+# never by more than this.
+MAX_AGAINST_BY_COMPARISON = {"ethnicity": 4.0}
 
 
 # A saved model's λ (probability_two_random_records_match) is for a file of this many records.
@@ -615,6 +651,7 @@ def _fill_unseen_levels(settings: dict[str, Any], *, max_pairs: float) -> dict[s
     never seen among likely matches gets m = u, a weight of 0: no evidence either way.
     """
     for comparison in settings["comparisons"]:
+        most_against = MAX_AGAINST_BY_COMPARISON.get(comparison["output_column_name"], MAX_AGAINST)
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
@@ -625,7 +662,7 @@ def _fill_unseen_levels(settings: dict[str, Any], *, max_pairs: float) -> dict[s
             elif not level.get("fix_m_probability"):
                 # A level EM almost never saw among matches says "impossible" (weights of -90
                 # have been seen); no single field disagreeing is that certain.
-                level["m_probability"] = max(level["m_probability"], level["u_probability"] * 2.0**-MAX_AGAINST)
+                level["m_probability"] = max(level["m_probability"], level["u_probability"] * 2.0**-most_against)
     return settings
 
 
@@ -683,6 +720,7 @@ COMPARISON_NAMES = {
     "surname": "Surname",
     "date_of_birth": "Date of birth",
     "sex": "Sex",
+    "ethnicity": "Ethnicity",
     "postcode": "Postcode",
     "pnc_id": "PNC ID",
     "other_id": "Other reference",
@@ -729,7 +767,11 @@ def _explain(row: dict[str, Any], tables: list[tuple[str, str, dict[int, str], i
                 "level": labels.get(gamma, str(gamma)),
                 "left": _shown(row.get(f"{column}_l")),
                 "right": _shown(row.get(f"{column}_r")),
-                "agrees": None if gamma == -1 else gamma == top,
+                # A missing value neither agrees nor disagrees, even where a level looks past it
+                # (a missing postcode with the same street and town).
+                "agrees": None
+                if gamma == -1 or not _shown(row.get(f"{column}_l")) or not _shown(row.get(f"{column}_r"))
+                else gamma == top,
                 "match_weight": round(math.log2(bf), 4) if bf > 0 else float("-inf"),
             }
         )

@@ -51,6 +51,10 @@ class ErrorRates:
     """How often each mistake is made in one agency's copy of a person (per record)."""
 
     given_typo: float = 0.04
+    # Ethnicity is self-defined and recorded differently by each agency: often not stated, and
+    # sometimes a different code (an officer's view, a neighbouring category).
+    ethnicity_not_stated: float = 0.15
+    ethnicity_different: float = 0.08
     nickname: float = 0.06
     surname_typo: float = 0.04
     names_swapped: float = 0.01
@@ -227,7 +231,7 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
         "surname": surname,
         "date_of_birth": dob_text,
         "sex": "" if m.chance(r.sex_missing[agency]) else _sex(m, str(person["sex"])),
-        "ethnicity": person["ethnicity"],
+        "ethnicity": _recorded_ethnicity(m, str(person["ethnicity"])),
         "address_1": address["address_1"],
         "address_2": "",
         "town": address["town"],
@@ -241,6 +245,14 @@ def _record(m: _Maker, person: dict[str, object], agency: str) -> dict[str, obje
 
 def _sex(m: _Maker, sex: str) -> str:
     return {"M": "F", "F": "M"}[sex] if m.chance(m.rates.sex_wrong) else sex
+
+
+def _recorded_ethnicity(m: _Maker, ethnicity: str) -> str:
+    if m.chance(m.rates.ethnicity_not_stated):
+        return "NS"
+    if m.chance(m.rates.ethnicity_different):
+        return str(m.pick([e for e in _ETHNICITIES if e not in (ethnicity, "NS")]))
+    return ethnicity
 
 
 def _different_given(m: _Maker, sex: str, other: str) -> str:
@@ -315,12 +327,12 @@ def partner_records(
 
 
 def records_for_engine(partner: pd.DataFrame) -> pd.DataFrame:
-    """The engine's ``RECORD_COLUMNS`` from partner records; ``unique_id`` is ``agency:person_id``."""
-    from pathways.linkage.engine import RECORD_COLUMNS
+    """The engine's ``RECORD_COLUMNS`` and ``OPTIONAL_COLUMNS`` from partner records; ``unique_id`` is ``agency:person_id``."""
+    from pathways.linkage.engine import OPTIONAL_COLUMNS, RECORD_COLUMNS
 
     frame = partner.copy()
     frame["unique_id"] = frame["agency"] + ":" + frame["person_id"]
-    return frame[list(RECORD_COLUMNS)].reset_index(drop=True)
+    return frame[[*RECORD_COLUMNS, *OPTIONAL_COLUMNS]].reset_index(drop=True)
 
 
 def write_people_csv(partner: pd.DataFrame, path: Path, *, agency: str | None = None) -> int:

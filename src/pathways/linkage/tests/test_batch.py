@@ -94,7 +94,7 @@ def test_dedupe_puts_each_persons_records_in_one_cluster(tmp_path: Path) -> None
     assert cluster_of["WP1"] == cluster_of["WP2"]
     assert len({cluster_of["WP1"], cluster_of["WP3"], cluster_of["WP4"]}) == 3
     assert summary["found"]["clusters"] == 3
-    assert summary["threshold"] == 0.95
+    assert summary["threshold"] == 0.85
     assert summary["files"][0]["records"] == 4
 
 

@@ -156,7 +156,16 @@ def test_name_variants_meet_at_the_variant_level(names: tuple[str, str]) -> None
 
 def test_an_explanation_names_each_comparison_in_plain_words() -> None:
     explained = _compare(_record("a"), _record("b", postcode="", surname="Hartly"))
-    assert set(explained) == {"Given name", "Surname", "Date of birth", "Sex", "Postcode", "PNC ID", "Other reference"}
+    assert set(explained) == {
+        "Given name",
+        "Surname",
+        "Date of birth",
+        "Sex",
+        "Ethnicity",
+        "Postcode",
+        "PNC ID",
+        "Other reference",
+    }
     assert explained["Postcode"]["agrees"] is None
     assert explained["Surname"]["level"] == "Very similar spelling"
     assert (explained["Surname"]["left"], explained["Surname"]["right"]) == ("hartley", "hartly")

@@ -23,7 +23,7 @@ class BatchCommand(BaseCommand):
             "--threshold",
             type=float,
             help="lowest match probability counted as the same person, 0 to 1 "
-            "(default: the model's link threshold, 0.95 unless the partnership set another)",
+            "(default: 0.85 with --model default or train; the partnership's link threshold with --model partnership)",
         )
         parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb", help="default duckdb")
         parser.add_argument(
