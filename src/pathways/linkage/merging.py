@@ -64,16 +64,15 @@ class PersonLink:
 
 def person_links() -> list[PersonLink]:
     """Every ForeignKey or OneToOne to `Person` in every installed app, `Person.merged_into`
-    included. History tables are left out: they keep the past as it was."""
-    found = []
-    for model in apps.get_models():
-        if model.__name__.startswith("Historical"):
-            continue
-        for f in model._meta.concrete_fields:
-            moved = (model._meta.label, f.name) not in _NOT_MOVED
-            if isinstance(f, models.ForeignKey) and f.related_model is Person and moved:
-                found.append(PersonLink(model, f))
-    return found
+    included — the same registry walk retention uses. History tables are left out: they keep the
+    past as it was."""
+    from pathways.dataprotection.selectors import person_references
+
+    return [
+        PersonLink(model, f)
+        for model, f in person_references()
+        if isinstance(f, models.ForeignKey) and (model._meta.label, f.name) not in _NOT_MOVED
+    ]
 
 
 def _unique_field_sets(model: type[models.Model], field_name: str) -> Iterator[tuple[list[str], Q | None]]:
