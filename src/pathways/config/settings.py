@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "pathways.risk",
     "pathways.evaluation",
     "pathways.linkage",
+    "pathways.problems",
+    "pathways.referrals",
     "pathways.analytics",
     "pathways.demo",
     "pathways.web",

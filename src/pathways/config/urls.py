@@ -16,5 +16,7 @@ urlpatterns = [
     path("risk/", include("pathways.risk.urls")),
     path("evaluation/", include("pathways.evaluation.urls")),
     path("linkage/", include("pathways.linkage.urls")),
+    path("problems/", include("pathways.problems.urls")),
+    path("services/", include("pathways.referrals.urls")),
     path("api/v1/", api.urls),
 ]

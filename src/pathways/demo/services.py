@@ -37,6 +37,9 @@ AGENCIES = [
     ("housing", "wessex-housing", "Wessex Homes", "housing"),
     ("rj", "wessex-rj", "Wessex Restorative Justice Service", "rj"),
     ("voluntary", "second-chances", "Second Chances Trust", "voluntary"),
+    # The council's Linking People Service, run by Age UK Wessex: the vulnerability portal's
+    # receiving end (seed 004), which triages each person and connects them to services.
+    ("linking", "wessex-linking", "Linking People Service (Age UK Wessex)", "voluntary"),
     ("opcc", "wessex-opcc", "Office of the Wessex Police and Crime Commissioner", "opcc"),
 ]
 
@@ -77,6 +80,14 @@ USERS = [
         "Restorative justice co-ordinator",
     ),
     ("facilitator", "rj", [Role.FACILITATOR], "Frank", "Fletcher", "Volunteer facilitator"),
+    (
+        "linking-worker",
+        "linking",
+        [Role.CASEWORKER],
+        "Lena",
+        "Lewis",
+        "Linking People Service co-ordinator",
+    ),
     ("analyst", "opcc", [Role.ANALYST], "Ana", "Lee", "Performance analyst"),
     # A police analyst may also see the people behind a figure: the police hold a record of them.
     ("police-analyst", "police", [Role.ANALYST], "Priya", "Shah", "Crime and performance analyst"),

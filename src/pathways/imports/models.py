@@ -16,6 +16,7 @@ class ImportKind(models.TextChoices):
     CUSTODY = "custody", "Custody periods"
     TAGS = "tags", "Tag periods (electronic monitoring)"
     TAG_EVENTS = "tag_events", "Tag events and alerts"
+    STREET_CRIME = "street_crime", "Street-level crime (police.uk)"
 
 
 class ImportBatch(BaseModel):

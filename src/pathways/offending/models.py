@@ -18,6 +18,8 @@ class Offence(BaseModel):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=64, help_text="The agency's own offence or crime reference.")
     offence_date = models.DateField()
+    # When in the day, where the agency knows it: scanning a problem counts crime by hour.
+    offence_time = models.TimeField(null=True, blank=True)
     offence_code = models.CharField(max_length=8)
     offence_group = models.CharField(max_length=32, choices=OffenceGroup.choices)
     area = models.CharField(max_length=50, blank=True)

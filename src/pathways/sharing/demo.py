@@ -65,6 +65,15 @@ DEMO_AGREEMENTS = [
         LawfulBasis.CONSENT,
         "Explicit consent recorded by the probation practitioner before referral",
     ),
+    (
+        "wessex-vulnerability-portal",
+        "Wessex Vulnerability Portal: referrals to the Linking People Service (with consent)",
+        ["police", "probation", "yos", "housing", "council", "linking"],
+        [P.CASEWORK],
+        [C.IDENTITY, C.ACCOMMODATION, C.HEALTH, C.CHILDREN_FAMILY],
+        LawfulBasis.CONSENT,
+        "The person's consent, recorded by the referring worker; without it only where their vital interests need it",
+    ),
 ]
 
 

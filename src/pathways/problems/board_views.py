@@ -1,0 +1,5 @@
+"""Pages: see docs/problem-solving.md."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

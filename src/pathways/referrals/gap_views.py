@@ -1,0 +1,5 @@
+"""Pages: see docs/referrals.md."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
