@@ -204,6 +204,10 @@ CLASSIFIED |= LINKAGE_MODEL_KEEPERS
 # Undoing a merge: supervisors, for merges of their own agency's records; administrators, any.
 LINKAGE_UNMERGE: set[str] = {"linkage:merge-undo"}
 CLASSIFIED |= LINKAGE_UNMERGE
+# One problem's pages: the staff of its owner's and partner agencies, analysts and administrators;
+# anyone else finds no problem (404). Working it and giving the verdict are narrower still.
+PROBLEM_PAGES: set[str] = {"problems:assessment"}
+CLASSIFIED |= PROBLEM_PAGES
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -277,6 +281,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         **iom_world(known_offender, police, make_user),
         **risk_model_world(police_admin),
         **linkage_world(police, police_admin),
+        **problem_world(officer, probation),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -367,6 +372,14 @@ def linkage_world(police: Any, by: Any) -> dict[str, Any]:
         comparison=COMPARISON,
     )
     return {"pair_id": pair.pk}
+
+
+def problem_world(officer: Any, probation: Any) -> dict[str, Any]:
+    """A police problem worked with probation, at the assessment stage."""
+    from pathways.problems.models import Stage
+    from pathways.problems.testing import create_problem
+
+    return {"problem_id": create_problem(owner=officer, partners=[probation], stage=Stage.ASSESSMENT).pk}
 
 
 def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
@@ -884,3 +897,24 @@ def test_a_case_worker_with_no_record_of_the_person_cannot_judge_their_score(wor
                 assert response.status_code == 404, (name, response.status_code)
                 assert world["person"].surname not in response.content.decode(), name
     assert not ScoreJudgement.objects.exists()
+
+
+def test_an_agency_not_working_a_problem_finds_none_of_its_pages(world, housing_worker):
+    from pathways.problems.models import Assessment, Problem
+
+    client, before = signed_in_client(housing_worker), snapshot()
+    problem = Problem.objects.get(pk=world["ids"]["problem_id"])
+    for name, pattern in page_routes().items():
+        if name not in PROBLEM_PAGES:
+            continue
+        url = url_for(name, pattern, world["ids"])
+        for response in (
+            client.get(url),
+            client.post(url, {"action": "verdict", "verdict": "solved", "note": "x"}),
+            client.post(url, {"action": "figures", "comparison_area_codes": ["WX9"], "source": "offences"}),
+        ):
+            assert response.status_code == 404, (name, response.status_code)
+            assert problem.title not in response.content.decode(), name
+    assert snapshot() == before
+    assert Problem.objects.get(pk=problem.pk).stage == problem.stage and not Assessment.objects.exists()
+    assert AuditEvent.objects.filter(action="refused", username="housing-worker", object_type="problem").exists()

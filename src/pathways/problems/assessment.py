@@ -35,11 +35,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry import shape
 
 from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.accounts.models import User
-from pathways.problems.models import Assessment, Problem, Stage
+from pathways.problems.models import Area, Assessment, Problem, Stage
 from pathways.problems.places import SOURCES, Incident, Place, incidents
 from pathways.problems.policies import can_work_problem
 
@@ -304,6 +305,24 @@ def _whole_month_counts(found: list[Incident], start: dt.date, end: dt.date) -> 
 
 
 # ---------------------------------------------------------------- the figures (Django)
+
+
+def _touching(outline: Any, areas: list[Area]) -> list[str]:
+    """Codes of the areas whose boundaries touch or cross the outline. Boundary files are drawn
+    separately, so neighbours can miss each other by a sliver: 0.0002° (about 15 m) counts as
+    touching."""
+    near = outline.buffer(0.0002)
+    return [a.code for a in areas if a.boundary and shape(a.boundary).intersects(near)]
+
+
+def areas_around(problem: Problem) -> list[str]:
+    """The areas around the problem's place, to look for displacement in: those whose boundaries
+    touch the place's, the place's own areas left out. (To be `problems.areas.area_neighbours`.)"""
+    outline = Place.of_problem(problem).shape()
+    if outline is None:
+        return []
+    own = set(problem.area_codes or ())
+    return _touching(outline, [a for a in Area.objects.exclude(code__in=own) if a.boundary])
 
 
 def _codes(codes: Sequence[str]) -> list[str]:

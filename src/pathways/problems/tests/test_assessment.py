@@ -251,19 +251,23 @@ def _square(x: float, y: float) -> dict:
     return {"type": "Polygon", "coordinates": [[[x + a - SQUARE[0][0], y + b - SQUARE[0][1]] for a, b in SQUARE]]}
 
 
-@pytest.fixture
-def areas(db):
+def create_areas() -> None:
     """WX1 (the problem's place), WX2 beside it, WX9 far away."""
     Area.objects.create(code="WX1", name="Market", kind=AreaKind.POSTCODE_DISTRICT, boundary=_square(-2.5, 50.7))
     Area.objects.create(code="WX2", name="Quay", kind=AreaKind.POSTCODE_DISTRICT, boundary=_square(-2.4, 50.7))
     Area.objects.create(code="WX9", name="Downs", kind=AreaKind.POSTCODE_DISTRICT, boundary=_square(-1.5, 51.5))
 
 
+@pytest.fixture
+def areas(db):
+    create_areas()
+
+
 BEFORE = (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
 AFTER = (dt.date(2025, 7, 1), dt.date(2025, 12, 31))
 
 
-def _offences(police, person: Person, area: str, period: tuple[dt.date, dt.date], monthly: list[int]) -> None:
+def create_offences(police, person: Person, area: str, period: tuple[dt.date, dt.date], monthly: list[int]) -> None:
     start = period[0]
     rows = []
     for m, n in enumerate(monthly):
@@ -288,12 +292,12 @@ def test_assess_recovers_a_reduction_planted_in_offences(officer, probation, pol
     """WX1 halves after the response; WX9 (the comparison) rises 10%; WX2 next door is steady."""
     problem = create_problem(owner=officer, partners=[probation], stage=Stage.ASSESSMENT)
     # 180 → 99 against 300 → 330: (99·300)/(180·330) = 0.5, a planted 50% reduction.
-    _offences(police, known_offender, "WX1", BEFORE, [30, 28, 33, 29, 31, 29])
-    _offences(police, known_offender, "WX1", AFTER, [17, 15, 18, 16, 17, 16])
-    _offences(police, known_offender, "WX9", BEFORE, [52, 47, 50, 49, 54, 48])
-    _offences(police, known_offender, "WX9", AFTER, [58, 52, 57, 53, 55, 55])
-    _offences(police, known_offender, "WX2", BEFORE, [10] * 6)
-    _offences(police, known_offender, "WX2", AFTER, [11] * 6)
+    create_offences(police, known_offender, "WX1", BEFORE, [30, 28, 33, 29, 31, 29])
+    create_offences(police, known_offender, "WX1", AFTER, [17, 15, 18, 16, 17, 16])
+    create_offences(police, known_offender, "WX9", BEFORE, [52, 47, 50, 49, 54, 48])
+    create_offences(police, known_offender, "WX9", AFTER, [58, 52, 57, 53, 55, 55])
+    create_offences(police, known_offender, "WX2", BEFORE, [10] * 6)
+    create_offences(police, known_offender, "WX2", AFTER, [11] * 6)
     figures = assess(
         problem=problem,
         comparison_area_codes=["WX9"],
