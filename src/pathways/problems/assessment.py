@@ -187,22 +187,22 @@ def _wdq_reading(wdq: float) -> str:
         return "No displacement and no diffusion of benefit: crime around the place followed the comparison area."
     if wdq > 1:
         return (
-            f"Diffusion of benefit (WDQ {wdq:.2f}): crime around the place fell even more than in "
-            "the place itself, relative to the comparison area."
+            f"Diffusion of benefit (WDQ {wdq:.2f}): relative to the comparison area, crime around the "
+            "place fell even more than in the place itself."
         )
     if wdq > 0:
         return (
-            f"Diffusion of benefit (WDQ {wdq:.2f}): crime around the place fell too, "
-            "though less than in the place itself."
+            f"Diffusion of benefit (WDQ {wdq:.2f}): relative to the comparison area, crime around the "
+            "place fell too, though less than in the place itself."
         )
     if wdq >= -1:
         return (
-            f"Some displacement (WDQ {wdq:.2f}): crime around the place rose, but by less than it "
-            "fell in the place, so there was still a net reduction."
+            f"Some displacement (WDQ {wdq:.2f}): relative to the comparison area, crime around the "
+            "place rose, but by less than it fell in the place, so there was still a net reduction."
         )
     return (
-        f"Displacement greater than the reduction (WDQ {wdq:.2f}): crime around the place rose "
-        "by more than it fell in the place; the response made things worse overall."
+        f"Displacement greater than the reduction (WDQ {wdq:.2f}): relative to the comparison area, "
+        "crime around the place rose by more than it fell in the place; the response made things worse overall."
     )
 
 

@@ -78,7 +78,7 @@ class FiguresForm(GovukFormMixin, forms.Form):
 
 class VerdictForm(GovukFormMixin, forms.Form):
     verdict = forms.ChoiceField(
-        label="The partnership's verdict",
+        label="Verdict",
         choices=Verdict.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a verdict"},
@@ -158,6 +158,14 @@ def _net_effect(figures: dict[str, Any]) -> str:
         f"Taking the place and the areas around it together, there were about {shown} {more_or_fewer} "
         f"crime{'s' if shown != 1 else ''} than if both had followed the comparison areas."
     )
+
+
+def _periods(figures: dict[str, Any]) -> dict[str, dt.date]:
+    return {
+        f"{name}_{end}": dt.date.fromisoformat(figures[name][end])
+        for name in ("before", "after")
+        for end in ("from", "to")
+    }
 
 
 def _monthly_rows(figures: dict[str, Any]) -> list[dict[str, Any]]:
@@ -266,6 +274,7 @@ def assessment_page(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse
             "monthly": _monthly_rows(figures) if figures else [],
             "net_effect": _net_effect(figures) if figures else "",
             "computed_at": dt.datetime.fromisoformat(figures["computed_at"]) if figures else None,
+            "periods": _periods(figures) if figures else None,
             "figures_form": figures_form,
             "verdict_form": verdict_form,
             "may_decide": at_stage and can_move_stage(request.user, problem),

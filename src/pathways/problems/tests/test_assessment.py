@@ -180,8 +180,8 @@ def test_crime_that_moved_next_door_is_pure_displacement():
 @pytest.mark.parametrize(
     ("buffer_after", "wdq", "reading"),
     [
-        (80, 0.4, "Diffusion of benefit (WDQ 0.40): crime around the place fell too"),
-        (20, 1.6, "Diffusion of benefit (WDQ 1.60): crime around the place fell even more"),
+        (80, 0.4, "Diffusion of benefit (WDQ 0.40): relative to the comparison area, crime around the place fell too"),
+        (20, 1.6, "Diffusion of benefit (WDQ 1.60): relative to the comparison area, crime around the place fell even"),
         (100, 0.0, "No displacement and no diffusion of benefit"),
         (200, -2.0, "Displacement greater than the reduction (WDQ -2.00)"),
     ],
