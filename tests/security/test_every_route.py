@@ -204,6 +204,13 @@ CLASSIFIED |= LINKAGE_MODEL_KEEPERS
 # Undoing a merge: supervisors, for merges of their own agency's records; administrators, any.
 LINKAGE_UNMERGE: set[str] = {"linkage:merge-undo"}
 CLASSIFIED |= LINKAGE_UNMERGE
+# Problem solving's published data: police.uk files (administrators, supervisors and analysts)
+# and area boundaries (administrators and analysts).
+PROBLEM_DATA: set[str] = {"problems:street-crime-upload", "problems:areas"}
+# One problem's pages: the owner's agency, its partners, analysts and administrators; anyone else
+# finds nothing (404).
+PROBLEM: set[str] = {"problems:scanning"}
+CLASSIFIED |= PROBLEM_DATA | PROBLEM
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -277,6 +284,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         **iom_world(known_offender, police, make_user),
         **risk_model_world(police_admin),
         **linkage_world(police, police_admin),
+        **problem_world(officer),
     }
     return {"ids": ids, "person": known_offender}
 
@@ -367,6 +375,13 @@ def linkage_world(police: Any, by: Any) -> dict[str, Any]:
         comparison=COMPARISON,
     )
     return {"pair_id": pair.pk}
+
+
+def problem_world(officer: Any) -> dict[str, Any]:
+    """A problem the police own, with no partner."""
+    from pathways.problems.testing import create_problem
+
+    return {"problem_id": create_problem(owner=officer, partners=[]).pk}
 
 
 def rj_world(officer: Any, offender: Any) -> dict[str, Any]:
@@ -884,3 +899,20 @@ def test_a_case_worker_with_no_record_of_the_person_cannot_judge_their_score(wor
                 assert response.status_code == 404, (name, response.status_code)
                 assert world["person"].surname not in response.content.decode(), name
     assert not ScoreJudgement.objects.exists()
+
+
+def test_only_loaders_reach_problem_data_and_only_partners_find_a_problem(world, officer, housing_worker):
+    """An officer loads no police.uk file and keeps no boundaries; the housing officer, whose
+    agency is no partner of the police's problem, finds no page of it."""
+    before = snapshot()
+    as_officer, as_housing = signed_in_client(officer), signed_in_client(housing_worker)
+    for name, pattern in page_routes().items():
+        url = url_for(name, pattern, world["ids"])
+        if name in PROBLEM_DATA:
+            for response in (as_officer.get(url), as_officer.post(url, {"kind": "lsoa"})):
+                assert response.status_code == 403, (name, response.status_code)
+        elif name in PROBLEM:
+            for response in (as_housing.get(url), as_housing.post(url, {"source": "offences"})):
+                assert response.status_code == 404, (name, response.status_code)
+            assert as_officer.get(url).status_code == 200, name
+    assert snapshot() == before
