@@ -10,9 +10,7 @@ import shapely
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from shapely.geometry import shape
 
-from pathways.accounts.models import Role
 from pathways.problems.areas import area_neighbours, areas_import_geojson, neighbours_of_every_area
 from pathways.problems.demo_geography import (
     county_outline,
