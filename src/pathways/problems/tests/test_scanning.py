@@ -188,3 +188,20 @@ def test_an_analyst_sees_any_problem(offences, officer, make_user, opcc):
     problem = create_problem(owner=officer, partners=[])
     analyst = make_user("scan-analyst", opcc, Role.ANALYST)
     assert signed_in_client(analyst).get(reverse("problems:scanning", args=[problem.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_offences_file_may_give_the_time_of_day(police, police_admin):
+    from pathways.imports.services import import_file
+    from pathways.testing import create_person_row, load
+
+    load("people", [create_person_row()], agency=police, by=police_admin)
+    header = "offence_id,person_id,offence_date,offence_time,offence_code,offence_group\n"
+    good = header + "C1,P1,2026-03-02,21:45,105A,violence\nC2,P1,2026-03-03,,105A,violence\n"
+    report = import_file(kind="offences", agency=police, filename="o.csv", content=good.encode(), by=police_admin)
+    assert report.ok, [str(e) for e in report.errors]
+    assert Offence.objects.get(reference="C1").offence_time == dt.time(21, 45)
+    assert Offence.objects.get(reference="C2").offence_time is None
+    bad = header + "C3,P1,2026-03-02,9pm,105A,violence\n"
+    refused = import_file(kind="offences", agency=police, filename="b.csv", content=bad.encode(), by=police_admin)
+    assert [(e.row, e.column) for e in refused.errors] == [(2, "offence_time")]
