@@ -23,6 +23,7 @@ SHADES = ["#f3f2f1", "#d2e2f1", "#a6c5e3", "#5694ca", "#1d70b8", "#003078"]
 OUTLINE = "#0b0c0c"
 NEIGHBOUR = "#b1b4b6"
 WIDTH = 640
+FONT = "GDS Transport, arial, sans-serif"
 
 
 def classes(counts: Sequence[int], n: int = 5) -> list[int]:
@@ -69,6 +70,10 @@ def hex_map_svg(
         return ""
     minx, maxx = min(p[0] for p in points), max(p[0] for p in points)
     miny, maxy = min(p[1] for p in points), max(p[1] for p in points)
+    if neighbours:
+        # A margin, so that the areas around the place show as more than a line at the edge.
+        margin_x, margin_y = (maxx - minx) * 0.12, (maxy - miny) * 0.12
+        minx, maxx, miny, maxy = minx - margin_x, maxx + margin_x, miny - margin_y, maxy + margin_y
     # Longitude shrinks with latitude: scale it so the map is not stretched east to west.
     aspect = math.cos(math.radians((miny + maxy) / 2))
     span_x, span_y = max((maxx - minx) * aspect, 1e-6), max(maxy - miny, 1e-6)
@@ -90,13 +95,18 @@ def hex_map_svg(
         f'<desc id="hex-map-desc">{len(scan_cells)} hexagons; darker hexagons hold more incidents. '
         "The table after the map lists the busiest.</desc>",
     ]
-    window = Polygon([(minx, miny), (maxx, miny), (maxx, maxy), (minx, maxy)]).buffer(0.002)
+    window = Polygon([(minx, miny), (maxx, miny), (maxx, maxy), (minx, maxy)])
     for code, shape in sorted(neighbours.items()):
         clipped = shape.intersection(window)
         if not clipped.is_empty:
             parts.append(
-                f'<path d="{path(clipped)}" fill="none" stroke="{NEIGHBOUR}" stroke-width="1" '
+                f'<path d="{path(clipped)}" fill="none" stroke="{NEIGHBOUR}" stroke-width="1.5" '
                 f'stroke-dasharray="4 3"><title>{escape(code)}</title></path>'
+            )
+            label = clipped.representative_point()
+            parts.append(
+                f'<text x="{xy(label.x, label.y).split(",")[0]}" y="{xy(label.x, label.y).split(",")[1]}" '
+                f'font-size="13" font-family="{FONT}" fill="#505a5f" text-anchor="middle">{escape(code)}</text>'
             )
     for cell in scan_cells:
         ring = " L".join(xy(lon, lat) for lat, lon in cell.boundary)

@@ -44,8 +44,9 @@ class ScanForm(GovukFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Offence groups for the partnership's offences, crime types for police.uk. None chosen counts every kind.",
     )
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    # A date picker takes and gives ISO dates (YYYY-MM-DD), whatever the language of the page.
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
