@@ -12,6 +12,7 @@ the county's latitude), so cells are not stretched.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import math
@@ -258,3 +259,25 @@ def synthetic_street_crime_csv(*, month: str, seed: int, areas: Any = None, per_
                 ]
             )
     return out.getvalue()
+
+
+def demo_street_crime_load(*, agency: Any, seed: int, today: dt.date, months: int = 24) -> int:
+    """Load the last `months` whole months of synthetic police.uk files for the demo's force
+    (through the real importer, as an analyst would); returns how many crimes are held."""
+    from pathways.imports.models import ImportBatch
+    from pathways.problems.models import StreetCrime
+    from pathways.problems.streetcrime import street_crime_import
+
+    month = today.replace(day=1)
+    for _ in range(months):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+        label = month.strftime("%Y-%m")
+        batch = street_crime_import(
+            data=synthetic_street_crime_csv(month=label, seed=seed).encode(),
+            filename=f"{label}-wessex-street.csv",
+            agency=agency,
+            by=None,
+            via="demo",
+        )
+        assert batch.status == ImportBatch.Status.IMPORTED, batch.errors[:3]
+    return StreetCrime.objects.count()

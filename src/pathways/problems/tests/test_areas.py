@@ -126,3 +126,18 @@ def test_the_synthetic_street_crime_file_loads_with_points_in_their_areas(police
     asb = [c for c in crimes if c.crime_type == "Anti-social behaviour"]
     assert asb and all(c.crime_id == "" for c in asb)
     assert len({c.crime_type for c in crimes}) >= 10
+
+
+def test_the_demo_loads_months_of_street_crime_through_the_importer(police):
+    import datetime as dt
+
+    from pathways.imports.models import ImportBatch
+    from pathways.problems.demo_geography import demo_street_crime_load
+
+    held = demo_street_crime_load(agency=police, seed=3, today=dt.date(2026, 4, 15), months=2)
+    assert held == StreetCrime.objects.count() > 600
+    assert sorted(ImportBatch.objects.values_list("filename", flat=True)) == [
+        "2026-02-wessex-street.csv",
+        "2026-03-wessex-street.csv",
+    ]
+    assert {m.isoformat() for m in StreetCrime.objects.values_list("month", flat=True)} == {"2026-02-01", "2026-03-01"}
