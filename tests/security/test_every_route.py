@@ -206,8 +206,11 @@ LINKAGE_UNMERGE: set[str] = {"linkage:merge-undo"}
 CLASSIFIED |= LINKAGE_UNMERGE
 # One problem's pages: the staff of its owner's and partner agencies, analysts and administrators;
 # anyone else finds no problem (404). Working it and giving the verdict are narrower still.
-PROBLEM_PAGES: set[str] = {"problems:assessment"}
-CLASSIFIED |= PROBLEM_PAGES
+PROBLEM_PAGES: set[str] = {"problems:assessment", "problems:scanning"}
+# Problem solving's published data: police.uk files (administrators, supervisors and analysts)
+# and area boundaries (administrators and analysts).
+PROBLEM_DATA: set[str] = {"problems:street-crime-upload", "problems:areas"}
+CLASSIFIED |= PROBLEM_PAGES | PROBLEM_DATA
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -918,3 +921,20 @@ def test_an_agency_not_working_a_problem_finds_none_of_its_pages(world, housing_
     assert snapshot() == before
     assert Problem.objects.get(pk=problem.pk).stage == problem.stage and not Assessment.objects.exists()
     assert AuditEvent.objects.filter(action="refused", username="housing-worker", object_type="problem").exists()
+
+
+def test_only_loaders_reach_problem_data_and_only_partners_find_a_problem(world, officer, housing_worker):
+    """An officer loads no police.uk file and keeps no boundaries; the housing officer, whose
+    agency is no partner of the police's problem, finds no page of it."""
+    before = snapshot()
+    as_officer, as_housing = signed_in_client(officer), signed_in_client(housing_worker)
+    for name, pattern in page_routes().items():
+        url = url_for(name, pattern, world["ids"])
+        if name in PROBLEM_DATA:
+            for response in (as_officer.get(url), as_officer.post(url, {"kind": "lsoa"})):
+                assert response.status_code == 403, (name, response.status_code)
+        elif name in PROBLEM_PAGES:
+            for response in (as_housing.get(url), as_housing.post(url, {"source": "offences"})):
+                assert response.status_code == 404, (name, response.status_code)
+            assert as_officer.get(url).status_code == 200, name
+    assert snapshot() == before

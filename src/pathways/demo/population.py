@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import shapely
 from faker.providers.person.en_GB import Provider as _Names
 
 from pathways.offending.reference import OFFENCE_TYPES, OffenceType
@@ -172,6 +173,20 @@ PROBLEMS = {
 # Shares of records with a field missing, or recorded twice.
 AREA_MISSING_P, COORDINATES_MISSING_P, SEX_UNKNOWN_P, POSTCODE_MISSING_P = 0.015, 0.03, 0.012, 0.02
 DUPLICATE_OFFENCE_P, SECOND_REFERENCE_P = 0.004, 0.004
+# The police record when in the day most offences happened, but not all (a burglary found on
+# coming home from holiday has no hour).
+TIME_MISSING_P = 0.15
+# The hour an offence began, by the shape of its day: theft and fraud while shops and streets are
+# busy, violence and disorder late in the night-time economy, the rest mostly in the evening.
+_HOURS_DAY = [1, 1, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 11, 11, 11, 11, 11, 10, 8, 6, 4, 3, 2, 1]
+_HOURS_NIGHT = [9, 7, 5, 3, 2, 1, 1, 1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 7, 8, 9, 10, 11, 11]
+_HOURS_EVENING = [3, 2, 1, 1, 1, 1, 1, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 9, 10, 10, 10, 9, 7, 5]
+_DAY_GROUPS = {"theft", "fraud"}
+_NIGHT_GROUPS = {"violence", "sexual", "public_order", "robbery"}
+_HOUR_P = {
+    name: np.array(w, dtype=float) / sum(w)
+    for name, w in (("day", _HOURS_DAY), ("night", _HOURS_NIGHT), ("evening", _HOURS_EVENING))
+}
 OUTCOME_LOST_P = 0.03  # outcomes that never reach the police's outcomes feed
 # How each agency's own record of a person differs from the police's: the spellings, nicknames,
 # slipped dates of birth and old addresses that record linkage has to see through. The police's
@@ -259,6 +274,8 @@ class PopulationBuilder:
         self.arrivals = np.random.default_rng([seed, 1])
         # And how each agency holds its record of a person from a third, for the same reason.
         self.records = np.random.default_rng([seed, 2])
+        # And the time of day of each offence from a fourth: adding times changed no other draw.
+        self.times = np.random.default_rng([seed, 3])
         self.today = today
         self.tz = tz or ZoneInfo("Europe/London")
         self.feeds = self._schedules(now or dt.datetime.combine(today, dt.time(23, 59), self.tz))
@@ -282,7 +299,13 @@ class PopulationBuilder:
         eth = np.array(list(ETHNICITY_SHARES.values()))
         self.ethnicities = list(ETHNICITY_SHARES)
         self.ethnicity_p = eth / eth.sum()
-        self.districts = [(d, w, town, centre) for town, ds, centre in TOWNS for d, w in ds]
+        # Each district's offences happen around its own centre and inside its own boundary
+        # (`problems.demo_geography`), so scanning's hex map and neighbouring areas make sense.
+        from pathways.problems.demo_geography import district_centres, district_shapes
+
+        centres = district_centres()
+        self.district_shapes = district_shapes()
+        self.districts = [(d, w, town, centres[d]) for town, ds, _centre in TOWNS for d, w in ds]
         dw = np.array([w for _, w, _, _ in self.districts])
         self.district_p_offender = dw / dw.sum()
         self.district_p_all = np.ones(len(dw)) / len(dw)
@@ -688,6 +711,7 @@ class PopulationBuilder:
             oid = self.uuid()
             d_idx = home if rng.random() < 0.6 else int(rng.choice(len(self.districts), p=self.district_p_offender))
             d_code, _, _, (lat, lon) = self.districts[d_idx]
+            latitude, longitude = self._inside(d_code, lat, lon, rng.normal(0, 0.01), rng.normal(0, 0.015))
             t.offences.append(
                 {
                     "id": oid,
@@ -695,11 +719,12 @@ class PopulationBuilder:
                     "agency_id": agency["police"],
                     "reference": f"WX/{when.year}/{self.offence_serial:08d}",
                     "offence_date": when,
+                    "offence_time": self._offence_time(str(kind.group)),
                     "offence_code": code,
                     "offence_group": str(kind.group),
                     "area": d_code,
-                    "latitude": round(lat + rng.normal(0, 0.01), 5),
-                    "longitude": round(lon + rng.normal(0, 0.015), 5),
+                    "latitude": latitude,
+                    "longitude": longitude,
                 }
             )
             ready = self._arrive(t.offences[-1], "police-offences", self._ready(when, self._offence_lag()))
@@ -890,6 +915,26 @@ class PopulationBuilder:
         row["_ready"] = ready
         row["created_at"] = row["updated_at"] = self.feeds[feed].arrive(ready)
         return ready
+
+    def _inside(self, code: str, lat: float, lon: float, dlat: float, dlon: float) -> tuple[float, float]:
+        """The point the drawn distance from the district's centre, brought halfway nearer the
+        centre until it is inside the district: no further draws, so every stream is unchanged."""
+        outline = self.district_shapes[code]
+        for _ in range(8):
+            point = (round(lat + dlat, 5), round(lon + dlon, 5))
+            if shapely.contains_xy(outline, point[1], point[0]):
+                return point
+            dlat, dlon = dlat / 2, dlon / 2
+        return round(lat, 5), round(lon, 5)
+
+    def _offence_time(self, group: str) -> str | None:
+        """When in the day the offence began, or None (not recorded). As text: the demo's writer
+        sends values to the database as they are, and SQLite takes no time objects."""
+        if self.times.random() < TIME_MISSING_P:
+            return None
+        shape = "day" if group in _DAY_GROUPS else "night" if group in _NIGHT_GROUPS else "evening"
+        hour = int(self.times.choice(24, p=_HOUR_P[shape]))
+        return dt.time(hour, int(self.times.integers(60))).isoformat()
 
     def _untidy(self, t: Tables, offence: dict) -> None:
         """Leave out where a few offences happened, and record a few twice (a second crime number

@@ -49,6 +49,16 @@ def read_date(text: str) -> dt.date:
     return value
 
 
+def read_time(text: str) -> dt.time:
+    """A time of day, 24-hour clock: HH:MM (seconds, if given, are kept)."""
+    if not re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", text):
+        raise CellError(f"'{text}' is not a time of day in the form HH:MM (24-hour clock)")
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError as exc:
+        raise CellError(f"'{text}' is not a time of day in the form HH:MM (24-hour clock)") from exc
+
+
 def read_name(text: str) -> str:
     if len(text) > 100:
         raise CellError("is longer than 100 characters")
@@ -212,6 +222,7 @@ FORMATS: dict[str, FileFormat] = {
             Column("offence_id", read_reference),
             Column("person_id", read_reference),
             Column("offence_date", read_date),
+            Column("offence_time", read_time, required=False),
             Column("offence_code", read_offence_code),
             Column("offence_group", read_offence_group),
             Column("area", read_text(50), required=False),
@@ -274,7 +285,7 @@ TAG_KINDS = frozenset({"tags", "tag_events"})
 # Columns named by the partner formats that a file may leave out entirely.
 HEADER_OPTIONAL = {
     "people": set(),
-    "offences": {"area", "latitude", "longitude", "victim_ids"},
+    "offences": {"offence_time", "area", "latitude", "longitude", "victim_ids"},
     "outcomes": set(),
     "custody": set(),
     "tags": {"pnc_id"},

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from pathways.accounts.models import Agency, Role, User
+from pathways.imports.formats import FORMATS
 from pathways.imports.models import ImportKind
 from pathways.imports.services import may_import
 from pathways.web.forms import GovukFormMixin
@@ -34,7 +35,10 @@ class UploadForm(GovukFormMixin, forms.Form):
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         # Offer only the kinds this user may load (tag suppliers' files have their own rule).
-        self.fields["kind"].choices = [(k, label) for k, label in ImportKind.choices if may_import(user, k)]
+        # police.uk files have their own page (problems:street-crime-upload) and their own checks.
+        self.fields["kind"].choices = [
+            (k, label) for k, label in ImportKind.choices if k in FORMATS and may_import(user, k)
+        ]
         # An administrator loads files on behalf of any agency; anyone else only for their own.
         if user.has_role(Role.ADMINISTRATOR):
             self.fields["agency"].queryset = Agency.objects.all()

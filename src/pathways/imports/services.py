@@ -500,6 +500,7 @@ class OffencesLoader(_Loader):
             values = {
                 "person": self.people[v["person_id"]],
                 "offence_date": v["offence_date"],
+                "offence_time": v["offence_time"],
                 "offence_code": v["offence_code"],
                 "offence_group": v["offence_group"],
                 "area": v["area"] or "",
