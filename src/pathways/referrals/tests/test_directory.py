@@ -199,3 +199,52 @@ def test_a_partner_keeps_only_its_own_entries_an_administrator_any(
     service_save(by=police_admin, service=theirs, monthly_capacity=3)
     theirs.refresh_from_db()
     assert theirs.monthly_capacity == 3
+
+
+# The demo's directory and the vulnerability portal's first four months -----------------------
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    import datetime as dt
+
+    from pathways.demo.services import demo_build
+    from pathways.referrals.demo import demo_referrals_create
+
+    with django_db_blocker.unblock():
+        demo_build(people=800, seed=11, today=dt.date(2026, 11, 2))
+        counts = demo_referrals_create(today=dt.date(2026, 11, 2), seed=11)
+        yield counts
+        from django.core.management import call_command
+
+        call_command("flush", interactive=False, verbosity=0)  # module data outlives the rollback
+
+
+@pytest.mark.django_db
+def test_the_demo_directory_and_referrals(demo):
+    import datetime as dt
+
+    from pathways.referrals.models import Referral
+
+    assert 250 <= demo["services"] <= 280
+    linking = Service.objects.get(is_linking_service=True)
+    assert linking.receiving_agency.code == "wessex-linking"
+    through = Service.objects.filter(contact_route="pathways").exclude(pk=linking.pk)
+    assert {s.receiving_agency.code for s in through} == {"wessex-housing", "second-chances", "wessex-health"}
+    assert through.count() < Service.objects.count() / 10  # mostly other routes
+    # Left thin on purpose: no drug and alcohol service in Anglebury (WX16) but the linking service.
+    assert [s.name for s in services_search(pathway="drugs_alcohol", area="WX16")] == ["Linking People Service"]
+    assert len(services_search(pathway="finance", area="WX1")) > 5
+    referrals = Referral.objects.all()
+    assert 130 <= referrals.count() - demo["redirects"] <= 150
+    assert demo["redirects"] >= 5
+    first = referrals.order_by("created_at").first()
+    assert first.created_at.date() >= dt.date(2026, 11, 2) - dt.timedelta(days=121)
+    statuses = set(referrals.values_list("status", flat=True))
+    assert {"sent", "accepted", "in_contact", "closed", "declined", "redirected"} <= statuses
+    assert referrals.filter(status="closed").exclude(outcome="").count() == referrals.filter(status="closed").count()
+    assert referrals.filter(reference__startswith="RF-2026-00001").count() == 1
+    for referral in referrals.filter(status="closed")[:20]:
+        chain = list(referral.events.order_by("created_at").values_list("from_status", "to_status"))
+        assert [c[0] for c in chain[1:]] == [c[1] for c in chain[:-1]], chain
+        assert referral.contacts.exists()
