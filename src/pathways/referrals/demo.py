@@ -583,7 +583,7 @@ WIDE: list[tuple[Any, ...]] = [
     (
         "National Domestic Abuse Helpline",
         "Refuge",
-        ["children_families", "health"],
+        ["health"],
         "self",
         "0808 2000 247",
         "Free, confidential help 24 hours a day.",
@@ -634,7 +634,7 @@ WIDE: list[tuple[Any, ...]] = [
         15,
         "yos",
         None,
-        None,
+        "big",  # prevention workers in the three big towns only
     ),
     (
         "Wessex Veterans' Hub",

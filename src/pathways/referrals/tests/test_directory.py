@@ -235,6 +235,7 @@ def test_the_demo_directory_and_referrals(demo):
     # Left thin on purpose: no drug and alcohol service in Anglebury (WX16) but the linking service.
     assert [s.name for s in services_search(pathway="drugs_alcohol", area="WX16")] == ["Linking People Service"]
     assert len(services_search(pathway="finance", area="WX1")) > 5
+    assert [s.name for s in services_search(pathway="attitudes", area="WX17")] == ["Linking People Service"]
     referrals = Referral.objects.all()
     assert 130 <= referrals.count() - demo["redirects"] <= 150
     assert demo["redirects"] >= 5
