@@ -202,7 +202,13 @@ def _act(request: HttpRequest, referral: Referral, forms: dict[str, Any]) -> Htt
     user: User = request.user  # type: ignore[assignment]
     action = request.POST.get("action")
     form = forms.get(action or "")
-    if form is None or not form.is_valid():
+    if form is None:
+        # A form from a page opened before someone else moved the referral on (or not one of
+        # this user's): nothing to do now, said in words.
+        status = ReferralStatus(referral.status).label.lower()
+        messages.warning(request, f"Referral {referral.reference} is {status}: that cannot be done now.")
+        return redirect("referrals:detail", referral_id=referral.pk)
+    if not form.is_valid():
         return None
     data = form.cleaned_data
     try:
