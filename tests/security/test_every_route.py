@@ -211,6 +211,17 @@ PROBLEM_PAGES: set[str] = {"problems:assessment", "problems:scanning"}
 # and area boundaries (administrators and analysts).
 PROBLEM_DATA: set[str] = {"problems:street-crime-upload", "problems:areas"}
 CLASSIFIED |= PROBLEM_PAGES | PROBLEM_DATA
+# The service directory: any signed-in member of staff searches and reads it; its entries are
+# kept by the managing partner's supervisors and caseworkers, or administrators.
+DIRECTORY_READERS: set[str] = {"referrals:directory", "referrals:service"}
+DIRECTORY_KEEPERS: set[str] = {"referrals:service-new", "referrals:service-edit"}
+# Referrals to services: officers, supervisors and caseworkers; one referral is found only by the
+# agency that made it and the agency that received it (anyone else: 404); referring someone
+# needs the person visible (PERSON's rule: 404 for an agency with no reason to see them).
+SERVICE_REFERRERS: set[str] = {"referrals:list"}
+SERVICE_REFERRAL: set[str] = {"referrals:detail"}
+PERSON |= {"referrals:refer"}
+CLASSIFIED |= DIRECTORY_READERS | DIRECTORY_KEEPERS | SERVICE_REFERRERS | SERVICE_REFERRAL | PERSON
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -279,6 +290,8 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "username": "officer",
         "evaluation_id": uuid.uuid4(),  # refused before any lookup
         "merge_id": uuid.uuid4(),  # tried with a real merge in its own test
+        "service_id": uuid.uuid4(),  # tried with real services in referrals' own tests
+        "referral_id": uuid.uuid4(),
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
