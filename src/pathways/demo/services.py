@@ -310,6 +310,18 @@ def demo_build(
     linkage = demo_linkage_create(today=today or timezone.localdate(), seed=seed)
     sizes["housing_records_linked_on_import"] = linkage["joined_by_model"]
     sizes["record_pairs_waiting_for_review"] = linkage["queued_for_review"]
+    from pathways.problems.demo_geography import demo_areas_create, demo_street_crime_load
+
+    day = today or timezone.localdate()
+    sizes["areas"] = demo_areas_create()
+    # police.uk publishes a month's street-level crime some weeks after it ends: the demo holds
+    # two years up to the month before last, and leaves last month's file for a user to load.
+    sizes["street_crimes"] = demo_street_crime_load(
+        agency=agencies["police"], seed=seed, today=(day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    )
+    from pathways.referrals.demo import demo_referrals_create
+
+    sizes.update(demo_referrals_create(today=day, seed=seed))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -383,6 +395,30 @@ def demo_partner_files(directory: Path) -> list[Path]:
     ]
     bad = directory / "people-with-mistakes.csv"
     _write_csv(bad, columns, bad_rows)
+    return [good, bad, *_street_crime_files(directory)]
+
+
+def _street_crime_files(directory: Path) -> list[Path]:
+    """Last month's police.uk file, which the demo has not loaded, and one with mistakes in it
+    (a month that does not exist, a longitude that is not a number, a crime type police.uk
+    does not use, a crime with no Crime ID)."""
+    from pathways.problems.demo_geography import synthetic_street_crime_csv
+
+    month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    text = synthetic_street_crime_csv(month=month, seed=2026)
+    good = directory / f"{month}-wessex-street.csv"
+    good.write_text(text)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    crimes = [r for r in rows if r["Crime ID"]][:6]
+    crimes[0]["Month"] = month[:5] + "13"
+    crimes[1]["Longitude"] = "west"
+    crimes[2]["Crime type"] = "Loitering"
+    crimes[3]["Crime ID"] = ""
+    bad = directory / "street-crime-with-mistakes.csv"
+    with bad.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(crimes)
     return [good, bad]
 
 

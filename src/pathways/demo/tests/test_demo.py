@@ -116,7 +116,7 @@ def test_the_demo_partner_files_match_on_pnc_and_show_every_mistake(demo, tmp_pa
     from pathways.demo.services import demo_partner_files
     from pathways.imports.services import import_file
 
-    good, bad = demo_partner_files(tmp_path)
+    good, bad, *_street_crime = demo_partner_files(tmp_path)
     probation = Agency.objects.get(code="wessex-probation")
     before = Person.objects.count()
     report = import_file(kind="people", agency=probation, filename=good.name, content=good.read_bytes(), by=None)

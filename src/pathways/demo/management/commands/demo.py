@@ -108,7 +108,10 @@ class Command(BaseCommand):
         for u in users:
             self.stdout.write(f"  {u.username:<16} {u.api_token}")
         files = demo_partner_files(env.data_dir() / "demo-files")
-        self.stdout.write("\nPartner files to try on the import page (signed in as admin, agency Wessex Probation):")
+        self.stdout.write(
+            "\nPartner files to try (as admin): the people files on the import page, agency Wessex Probation;"
+            " the police.uk street-level crime files on Problem solving's street-level crime page:"
+        )
         for path in files:
             self.stdout.write(f"  {path}")
         if options["serve"]:
