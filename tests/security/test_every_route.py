@@ -222,6 +222,9 @@ SERVICE_REFERRERS: set[str] = {"referrals:list"}
 SERVICE_REFERRAL: set[str] = {"referrals:detail"}
 PERSON |= {"referrals:refer"}
 CLASSIFIED |= DIRECTORY_READERS | DIRECTORY_KEEPERS | SERVICE_REFERRERS | SERVICE_REFERRAL | PERSON
+# Gaps in provision: counts by area and pathway, naming no one: analysts, supervisors and administrators.
+SERVICE_GAPS: set[str] = {"referrals:gaps"}
+CLASSIFIED |= SERVICE_GAPS
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -663,6 +666,21 @@ def test_only_analysts_and_supervisors_reach_the_risk_model_pages(world, officer
     assert snapshot() == before
 
 
+def test_only_analysts_supervisors_and_administrators_see_the_gaps_in_provision(
+    world, officer, probation_caseworker, analyst, police_admin
+):
+    routes, before = page_routes(), snapshot()
+    for name in SERVICE_GAPS:
+        url = url_for(name, routes[name], world["ids"])
+        for user in (officer, probation_caseworker):
+            assert signed_in_client(user).get(url).status_code == 403, (name, user.username)
+        for user in (analyst, police_admin):
+            response = signed_in_client(user).get(url)
+            assert response.status_code == 200, (name, user.username)
+            assert world["person"].surname not in response.content.decode(), name
+    assert snapshot() == before
+
+
 def test_only_supervisors_and_administrators_review_pairs_and_only_their_agencys(world, officer, make_user):
     """An officer is refused the queue and every pair; a supervisor of an agency in neither
     record finds no pair; the police's supervisor reviews it."""
@@ -807,6 +825,11 @@ API_RJ = {"/api/v1/restorative/referrals"}
 API_RJ_DATASET = {"/api/v1/restorative/dataset"}
 # The IOM cohort and candidates: IOM partners' officers, supervisors and caseworkers.
 API_IOM = {"/api/v1/iom/cohort", "/api/v1/iom/candidates"}
+# The problem board and the directory: every partner's staff. One problem: the owner's agency, its
+# partners, analysts and administrators (anyone else finds nothing). Gaps: analysts, supervisors, administrators.
+API_BOARD = {"/api/v1/problems", "/api/v1/services"}
+API_PROBLEM = {"/api/v1/problems/{problem_id}"}
+API_GAPS = {"/api/v1/services/gaps"}
 
 
 def test_every_api_operation_is_classified():
@@ -820,6 +843,9 @@ def test_every_api_operation_is_classified():
         | API_RJ
         | API_RJ_DATASET
         | API_IOM
+        | API_BOARD
+        | API_PROBLEM
+        | API_GAPS
     )
 
 
@@ -829,7 +855,7 @@ def api_url(path: str, ids: dict[str, Any]) -> str:
     return path.format(
         **{
             k: values.get(k, uuid.uuid4())
-            for k in ["person_id", "offence_id", "username", "batch_id", "kind", "resolution_id"]
+            for k in ["person_id", "offence_id", "username", "batch_id", "kind", "resolution_id", "problem_id"]
         }
     )
 
@@ -858,7 +884,7 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
     before = snapshot()
     for method, path in api_operations():
         url = api_url(path, world["ids"])
-        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANALYSTS | API_RJ_DATASET:
+        if path in API_DATA_PROTECTION_LEAD | API_IMPORTERS | API_ANALYSTS | API_RJ_DATASET | API_GAPS:
             assert call(as_officer, method, url).status_code == 403, (method, path)
         if path in API_PERSON:
             response = call(as_housing, method, url)
@@ -870,6 +896,8 @@ def test_the_api_refuses_the_wrong_role_and_the_wrong_agency(world, officer, hou
             assert world["person"].surname not in response.content.decode(), (method, path)
         if path in API_RESOLUTIONS | API_RJ:
             assert call(as_housing, method, url).status_code == 403, (method, path)
+        if path in API_PROBLEM:
+            assert call(as_housing, method, url).status_code == 404, (method, path)
     assert call(as_housing, "GET", "/api/v1/people").json() == []
     assert snapshot() == before
 
