@@ -307,3 +307,33 @@ def test_wessex_homes_people_file_was_linked_on_import_with_the_uncertain_pairs_
     # A joined tenant is one person with both agencies' records.
     decision = decisions.filter(outcome=LinkDecision.Outcome.JOINED).select_related("record", "candidate").first()
     assert decision.record.person_id == decision.candidate.person_id
+
+
+@pytest.mark.django_db
+def test_the_directory_has_over_250_services_with_gaps_and_the_portal_four_months_of_referrals(demo):
+    from pathways.referrals.directory import services_search
+    from pathways.referrals.models import Referral, Service
+
+    assert 250 <= demo.sizes["services"] <= 280
+    linking = Service.objects.get(is_linking_service=True)
+    assert linking.receiving_agency.code == "wessex-linking"
+    through = Service.objects.filter(contact_route="pathways").exclude(pk=linking.pk)
+    assert {s.receiving_agency.code for s in through} == {"wessex-housing", "second-chances", "wessex-health"}
+    assert through.count() < Service.objects.count() / 10  # mostly other routes
+    # Left thin on purpose: no drug and alcohol service in Anglebury (WX16) but the linking service.
+    assert [s.name for s in services_search(pathway="drugs_alcohol", area="WX16")] == ["Linking People Service"]
+    assert len(services_search(pathway="finance", area="WX1")) > 5
+    assert [s.name for s in services_search(pathway="attitudes", area="WX17")] == ["Linking People Service"]
+    referrals = Referral.objects.all()
+    assert 130 <= referrals.count() - demo.sizes["redirects"] <= 150
+    assert demo.sizes["redirects"] >= 5
+    first = referrals.order_by("created_at").first()
+    assert first.created_at.date() >= TODAY - dt.timedelta(days=121)
+    statuses = set(referrals.values_list("status", flat=True))
+    assert {"sent", "accepted", "in_contact", "closed", "declined", "redirected"} <= statuses
+    assert referrals.filter(status="closed").exclude(outcome="").count() == referrals.filter(status="closed").count()
+    assert referrals.filter(reference__startswith="RF-2026-00001").count() == 1
+    for referral in referrals.filter(status="closed")[:20]:
+        chain = list(referral.events.order_by("created_at").values_list("from_status", "to_status"))
+        assert [c[0] for c in chain[1:]] == [c[1] for c in chain[:-1]], chain
+        assert referral.contacts.exists()
