@@ -204,6 +204,21 @@ CLASSIFIED |= LINKAGE_MODEL_KEEPERS
 # Undoing a merge: supervisors, for merges of their own agency's records; administrators, any.
 LINKAGE_UNMERGE: set[str] = {"linkage:merge-undo"}
 CLASSIFIED |= LINKAGE_UNMERGE
+# Problem solving: the board for every partner's staff (a new problem: officers, supervisors,
+# caseworkers and analysts); one problem's pages for the owner's agency, its partners, analysts
+# and administrators: anyone else finds nothing (404).
+PROBLEM_BOARD: set[str] = {"problems:board", "problems:new"}
+PROBLEM: set[str] = {
+    "problems:detail",
+    "problems:edit",
+    "problems:advance",
+    "problems:note-add",
+    "problems:analysis",
+    "problems:person-add",
+    "problems:response",
+    "problems:action",
+}
+CLASSIFIED |= PROBLEM_BOARD | PROBLEM
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -272,6 +287,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "username": "officer",
         "evaluation_id": uuid.uuid4(),  # refused before any lookup
         "merge_id": uuid.uuid4(),  # tried with a real merge in its own test
+        "problem_id": uuid.uuid4(),  # problems are tried in problems/tests/test_pages.py
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),
