@@ -213,6 +213,7 @@ PROBLEM: set[str] = {
     "problems:edit",
     "problems:advance",
     "problems:note-add",
+    "problems:partners",
     "problems:analysis",
     "problems:person-add",
     "problems:response",

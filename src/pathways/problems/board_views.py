@@ -19,7 +19,7 @@ from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.accounts.models import Agency
 from pathways.problems import services, stages
-from pathways.problems.forms import AdvanceForm, NoteForm, ProblemEditForm, ProblemForm
+from pathways.problems.forms import AdvanceForm, NoteForm, PartnerForm, ProblemEditForm, ProblemForm
 from pathways.problems.models import STAGE_ORDER, Problem, Stage
 from pathways.problems.policies import (
     can_move_stage,
@@ -154,6 +154,7 @@ def detail(request: HttpRequest, problem_id: uuid.UUID, refused: list[str] | Non
             "notes": problem.notes.select_related("by", "agency"),
             "partners": problem.partners.select_related("agency").order_by("agency__name"),
             "note_form": NoteForm(),
+            "partner_form": PartnerForm(problem=problem) if problem.stage != Stage.CLOSED else None,
         }
     )
     return render(request, "problems/problem_detail.html", context, status=409 if refused else 200)
@@ -220,6 +221,42 @@ def _partners_set(problem: Problem, by: Any, chosen: list[Agency]) -> None:
             services.partner_remove(problem=problem, by=by, agency=agency)
 
 
+@requires(can_see_problem_board, STAFF_ONLY)
+@require_POST
+def partners(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse:
+    """Add a partner agency, or (with `remove`) take one off."""
+    problem = problem_for(request, problem_id)
+    if not can_move_stage(request.user, problem):
+        raise PermissionDenied("Only the owner, or a supervisor of the owner's agency, changes the partners")
+    leaving = request.POST.get("remove")
+    if leaving:
+        agency = Agency.objects.filter(pk=leaving if _is_uuid(leaving) else None).first()
+        if agency is not None:
+            services.partner_remove(problem=problem, by=request.user, agency=agency)  # type: ignore[arg-type]
+            messages.success(request, f"{agency.name} no longer works the problem.")
+        return redirect("problems:detail", problem.pk)
+    form = PartnerForm(request.POST, problem=problem)
+    if form.is_valid():
+        try:
+            services.partner_add(problem=problem, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"{form.cleaned_data['agency'].name} now works the problem.")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("problems:detail", problem.pk)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
 # Where a note form may send the user back to: the pages that show notes.
 NOTE_RETURNS = {"detail": "problems:detail", "analysis": "problems:analysis"}
 
@@ -253,4 +290,5 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:problem_id>/edit/", edit, name="edit"),
     path("<uuid:problem_id>/advance/", advance, name="advance"),
     path("<uuid:problem_id>/notes/", note_add, name="note-add"),
+    path("<uuid:problem_id>/partners/", partners, name="partners"),
 ]

@@ -163,6 +163,25 @@ class ProblemEditForm(ProblemForm):
     )
 
 
+class PartnerForm(GovukFormMixin, forms.Form):
+    """An agency joining the problem (after scanning too: a partner may be needed for a response)."""
+
+    agency = forms.ModelChoiceField(
+        label="Agency",
+        queryset=Agency.objects.none(),
+        empty_label="Choose an agency",
+        error_messages={"required": "Choose the agency joining the problem"},
+    )
+    role = forms.CharField(
+        label="What they bring", required=False, max_length=200, help_text="For example, “owns the garage blocks”."
+    )
+
+    def __init__(self, *args: Any, problem: Problem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        working = [problem.owner_agency_id, *problem.partners.values_list("agency_id", flat=True)]
+        self.fields["agency"].queryset = Agency.objects.exclude(pk__in=working).order_by("name")
+
+
 class AdvanceForm(forms.Form):
     """The stage the problem is to move to: posted, so a move to any other stage is refused."""
 

@@ -14,7 +14,7 @@ from pathways.testing import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
-PROBLEM_ROUTES = ["detail", "edit", "advance", "note-add", "analysis", "person-add", "response"]
+PROBLEM_ROUTES = ["detail", "edit", "advance", "note-add", "partners", "analysis", "person-add", "response"]
 
 
 def test_an_agency_not_working_a_problem_finds_none_of_its_pages(officer, probation, housing_worker):
@@ -137,3 +137,14 @@ def test_the_definition_and_scanning_summary_are_edited_while_scanning(officer, 
     problem.stage = Stage.ANALYSIS
     problem.save()
     assert client.get(url)["Location"] == reverse("problems:detail", args=[problem.pk])
+
+
+def test_the_owner_adds_and_removes_partners_at_any_stage(officer, probation, housing, probation_caseworker):
+    problem = create_problem(owner=officer, partners=[probation], stage=Stage.RESPONSE)
+    url = reverse("problems:partners", args=[problem.pk])
+    assert signed_in_client(probation_caseworker).post(url, {"agency": housing.pk}).status_code == 403
+    client = signed_in_client(officer)
+    client.post(url, {"agency": housing.pk, "role": "Owns the garage blocks"})
+    assert problem.partners.get(agency=housing).role == "Owns the garage blocks"
+    client.post(url, {"remove": str(probation.pk)})
+    assert list(problem.partners.values_list("agency", flat=True)) == [housing.pk]
