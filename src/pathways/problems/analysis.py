@@ -51,11 +51,36 @@ class RepeatLocation:
     incidents: int
 
 
+# police.uk's crime types, as the offence groups the partnership's offences are recorded in, so
+# that a problem about "Drugs" or "Shoplifting" counts the partnership's drug or theft offences.
+POLICE_UK_GROUPS: dict[str, tuple[str, ...]] = {
+    "bicycle theft": (OffenceGroup.THEFT,),
+    "burglary": (OffenceGroup.THEFT,),
+    "criminal damage and arson": (OffenceGroup.CRIMINAL_DAMAGE,),
+    "drugs": (OffenceGroup.DRUGS,),
+    "other crime": (OffenceGroup.MISCELLANEOUS,),
+    "other theft": (OffenceGroup.THEFT,),
+    "possession of weapons": (OffenceGroup.WEAPONS,),
+    "public order": (OffenceGroup.PUBLIC_ORDER,),
+    "robbery": (OffenceGroup.ROBBERY,),
+    "shoplifting": (OffenceGroup.THEFT,),
+    "theft from the person": (OffenceGroup.THEFT,),
+    "vehicle crime": (OffenceGroup.THEFT,),
+    "violence and sexual offences": (OffenceGroup.VIOLENCE, OffenceGroup.SEXUAL),
+}
+
+
 def _offence_kinds(problem: Problem) -> list[str]:
-    """The problem's crime types that are offence groups (the rest are police.uk's names)."""
+    """The offence group labels the problem's crime types stand for: offence groups by value or
+    label, and police.uk's types by `POLICE_UK_GROUPS` (anti-social behaviour is no offence).
+    None found means every group is counted."""
     labels = dict(OffenceGroup.choices)
-    wanted = set(problem.crime_types or ())
-    return [label for value, label in labels.items() if value in wanted or label in wanted]
+    by_name = {value: (value,) for value in labels} | {label.lower(): (value,) for value, label in labels.items()}
+    by_name |= POLICE_UK_GROUPS
+    groups: set[str] = set()
+    for wanted in problem.crime_types or ():
+        groups.update(by_name.get(str(wanted).strip().lower(), ()))
+    return [labels[g] for g in labels if g in groups]
 
 
 def problem_incidents(problem: Problem, source: str = OFFENCES) -> list[Incident]:

@@ -18,13 +18,14 @@ from pathways.problems import analysis, services, stages
 from pathways.problems.board_views import STAFF_ONLY, problem_for, stage_context
 from pathways.problems.forms import AnalysisForm, InvolveForm, NoteForm
 from pathways.problems.models import Stage
-from pathways.problems.places import SOURCES
+from pathways.problems.places import SOURCES, STREET_CRIME
 from pathways.problems.policies import can_see_problem_board, can_work_problem
 from pathways.web.forms import apply_service_errors
 
 
 def _render(request: HttpRequest, problem, form: AnalysisForm | None, involve: InvolveForm) -> HttpResponse:  # type: ignore[no-untyped-def]
     found = analysis.problem_incidents(problem)
+    published = analysis.problem_incidents(problem, STREET_CRIME)
     context = stage_context(problem, request.user)
     current = stages.current_analysis(problem)
     context.update(
@@ -33,7 +34,7 @@ def _render(request: HttpRequest, problem, form: AnalysisForm | None, involve: I
             "form": form,
             "earlier": problem.analyses.exclude(cycle=problem.cycle).order_by("-cycle"),
             "repeat_victims": analysis.repeat_victims(problem, request.user, found=found),  # type: ignore[arg-type]
-            "repeat_locations": analysis.repeat_locations(problem),
+            "repeat_locations": analysis.repeat_locations(problem, found=found + published),
             "incident_count": len(found),
             "sources": SOURCES,
             "involved": analysis.people_involved(problem, request.user),  # type: ignore[arg-type]

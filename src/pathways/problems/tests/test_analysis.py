@@ -165,3 +165,18 @@ def test_the_analysis_is_read_only_once_the_problem_has_moved_on(officer, probat
     html = client.get(url).content.decode()
     assert 'id="analysis-form"' not in html and "The shops are the only warm place" in html
     assert client.post(url, {"victims": "Changed"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("crime_types", "kinds"),
+    [
+        (["Drugs", "Possession of weapons"], ["Drug offences", "Possession of weapons"]),
+        (["Shoplifting", "Anti-social behaviour"], ["Theft offences"]),
+        (["Violence and sexual offences"], ["Violence against the person", "Sexual offences"]),
+        (["theft", "Public order offences"], ["Theft offences", "Public order offences"]),
+        (["Anti-social behaviour"], []),  # no offence stands for it: every offence is counted
+    ],
+)
+def test_police_uk_crime_types_count_the_partnerships_offences_of_the_same_kind(officer, crime_types, kinds):
+    problem = create_problem(owner=officer, partners=[], crime_types=crime_types)
+    assert analysis._offence_kinds(problem) == kinds
