@@ -321,7 +321,7 @@ def _create(spec: Spec, number: int, today: dt.date, rng: random.Random, users: 
     )
     for key in spec.partners:
         if agencies[key].pk != owner.agency_id:
-            ProblemPartner.objects.create(problem=problem, agency=agencies[key], role="Partner")
+            ProblemPartner.objects.create(problem=problem, agency=agencies[key])
     previous = Stage.SCANNING
     for to_stage, days_ago in spec.reached:
         change = StageChange.objects.create(problem=problem, from_stage=previous, to_stage=to_stage, cycle=1, by=owner)
