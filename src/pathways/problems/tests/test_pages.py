@@ -148,3 +148,12 @@ def test_the_owner_adds_and_removes_partners_at_any_stage(officer, probation, ho
     assert problem.partners.get(agency=housing).role == "Owns the garage blocks"
     client.post(url, {"remove": str(probation.pk)})
     assert list(problem.partners.values_list("agency", flat=True)) == [housing.pk]
+
+
+def test_an_analyst_reads_any_problem_but_works_only_those_of_their_agency(officer, probation, analyst):
+    problem = create_problem(owner=officer, partners=[probation])
+    client = signed_in_client(analyst)
+    html = client.get(reverse("problems:detail", args=[problem.pk])).content.decode()
+    assert problem.title in html and 'id="note-form"' not in html and 'id="advance"' not in html
+    assert client.post(reverse("problems:note-add", args=[problem.pk]), {"text": "x"}).status_code == 403
+    assert client.get(reverse("problems:edit", args=[problem.pk])).status_code == 403
