@@ -225,6 +225,22 @@ CLASSIFIED |= DIRECTORY_READERS | DIRECTORY_KEEPERS | SERVICE_REFERRERS | SERVIC
 # Gaps in provision: counts by area and pathway, naming no one: analysts, supervisors and administrators.
 SERVICE_GAPS: set[str] = {"referrals:gaps"}
 CLASSIFIED |= SERVICE_GAPS
+# Problem solving: the board for every partner's staff (a new problem: officers, supervisors,
+# caseworkers and analysts); one problem's pages for the owner's agency, its partners, analysts
+# and administrators: anyone else finds nothing (404).
+PROBLEM_BOARD: set[str] = {"problems:board", "problems:new"}
+PROBLEM: set[str] = {
+    "problems:detail",
+    "problems:edit",
+    "problems:advance",
+    "problems:note-add",
+    "problems:partners",
+    "problems:analysis",
+    "problems:person-add",
+    "problems:response",
+    "problems:action",
+}
+CLASSIFIED |= PROBLEM_BOARD | PROBLEM
 
 
 def page_routes() -> dict[str, URLPattern]:
@@ -295,6 +311,7 @@ def world(known_offender, police, probation, housing, police_admin, officer, hou
         "merge_id": uuid.uuid4(),  # tried with a real merge in its own test
         "service_id": uuid.uuid4(),  # tried with real services in referrals' own tests
         "referral_id": uuid.uuid4(),
+        "problem_id": uuid.uuid4(),  # problems are tried in problems/tests/test_pages.py
         **panel_world(resolution, officer),
         **rj_world(officer, known_offender),
         **iom_world(known_offender, police, make_user),

@@ -1,0 +1,81 @@
+"""A problem in headless Chromium, as a neighbourhood constable works it with probation: defined on
+the form, scanned, moved to analysis, its triangle written, moved to response, an action done,
+and moved to assessment; the board shows its stage at each step, and a stage cannot be skipped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from pathways.accounts.models import Agency
+from pathways.problems.models import Problem, Stage
+from pathways.problems.testing import STATEMENT
+from pathways.testing import PASSWORD
+from tests.browser.conftest import sign_in
+
+
+@pytest.mark.browser
+def test_a_constable_takes_a_problem_from_definition_to_assessment(
+    page: Page, live_server: Any, officer: Any, probation: Agency
+) -> None:
+    sign_in(page, live_server, officer.username, PASSWORD)
+    page.goto(f"{live_server.url}/problems/")
+    page.get_by_role("link", name="Define a new problem").click()
+
+    page.get_by_label("A place").check()
+    page.get_by_label("Title").fill("Youths at the Market Place shops")
+    page.get_by_label("What is happening").fill(STATEMENT)
+    page.get_by_label("Areas").fill("WX1")
+    page.get_by_label("Streets").fill("Market Place")
+    page.get_by_label("Start of the period").fill("2025-11-01")
+    page.get_by_label("End of the period").fill("2026-10-31")
+    page.get_by_label(probation.name).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open the problem").click()
+    problem = Problem.objects.get()
+    expect(page.locator("#problem-stage")).to_have_text("Scanning")
+    expect(page.locator("#missing-list")).to_contain_text("Write what scanning showed")
+
+    # Moving on before scanning is written is refused, with the reason.
+    page.get_by_role("button", name="Move to analysis").click()
+    expect(page.locator("#refused")).to_contain_text("Write what scanning showed")
+    page.get_by_role("link", name="Change the definition").click()
+    page.get_by_label("What scanning showed").fill("Shoplifting at the shops doubled, 3 to 5 pm on school days.")
+    page.get_by_role("button", name="Save the definition").click()
+    expect(page.locator("#ready")).to_be_visible()
+    page.get_by_role("button", name="Move to analysis").click()
+    expect(page.locator("#problem-stage")).to_have_text("Analysis")
+
+    # The triangle.
+    page.locator("#stage-nav").get_by_role("link", name="Analysis").click()
+    page.get_by_label("Victims (or targets)").fill("Shop staff and older shoppers")
+    page.get_by_label("Offenders").fill("About ten pupils from two schools")
+    page.get_by_label("Places").fill("Three shops with no door staff")
+    page.get_by_label("Why it is happening").fill("The shops are the only warm place before the 5 pm bus.")
+    page.get_by_role("button", name="Save the analysis").click()
+    expect(page.locator("#triangle-1 svg")).to_be_visible()
+    page.locator("#stage-nav").get_by_role("link", name="The problem").click()
+    page.get_by_role("button", name="Move to response").click()
+    expect(page.locator("#problem-stage")).to_have_text("Response")
+
+    # An action owned by probation, done.
+    page.locator("#stage-nav").get_by_role("link", name="Response").click()
+    page.get_by_label("What will be done").fill("Youth club opens 3–6 pm")
+    page.get_by_label("Agency that owns it").select_option(label=probation.name)
+    page.get_by_label("Start date").fill("2026-11-01")
+    page.get_by_label("Due date").fill("2026-11-20")
+    page.get_by_label("Status").select_option(label="Done")
+    page.get_by_role("button", name="Add the action").click()
+    expect(page.locator("#actions")).to_contain_text("Youth club opens")
+    page.locator("#stage-nav").get_by_role("link", name="The problem").click()
+    page.get_by_role("button", name="Move to assessment").click()
+    expect(page.locator("#problem-stage")).to_have_text("Assessment")
+
+    page.goto(f"{live_server.url}/problems/")
+    row = page.locator(f"#problem-{problem.reference}")
+    expect(row).to_contain_text("Assessment")
+    problem.refresh_from_db()
+    assert problem.stage == Stage.ASSESSMENT
+    assert [c.to_stage for c in problem.stage_changes.all()] == [Stage.ANALYSIS, Stage.RESPONSE, Stage.ASSESSMENT]
