@@ -46,8 +46,7 @@ def test_an_officer_refers_a_person_and_follows_the_referral_to_its_outcome(
     search(page, name="Jon Smyth")
     page.get_by_role("link", name="Jonathan Smith").click()
     expect(page.get_by_role("heading", name="Jonathan Smith", level=1)).to_be_visible()
-    # The person page's "Refer to a service" link is added with the person page; the page it leads to:
-    page.goto(f"{live_server.url}/services/refer/{known_offender.pk}/")
+    page.get_by_role("link", name="Refer to a service").click()
     expect(page.get_by_role("heading", name="Refer to a service")).to_be_visible()
     page.get_by_label("Find a service that takes referrals through Pathways").fill("tenancy")
     page.get_by_role("button", name="Find").click()
@@ -69,8 +68,7 @@ def test_an_officer_refers_a_person_and_follows_the_referral_to_its_outcome(
 
     # The housing caseworker sees it waiting, accepts it, records a contact and closes it.
     sign_in(page, live_server, "homes-caseworker", PASSWORD)
-    page.goto(f"{live_server.url}/services/referrals/")
-    page.get_by_role("link", name="1 referral waits for triage").click()
+    page.get_by_role("link", name="1 referral waits for triage").click()  # the home page's first task
     row = page.locator(f"#referral-{referral.pk}")
     expect(row).to_contain_text("Jonathan Smith")
     expect(row).to_contain_text("Wessex Police")

@@ -322,6 +322,9 @@ def demo_build(
     from pathways.referrals.demo import demo_referrals_create
 
     sizes.update(demo_referrals_create(today=day, seed=seed))
+    from pathways.problems.demo import demo_problems_create
+
+    sizes["problems"] = demo_problems_create(today=day, seed=seed)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -3,7 +3,7 @@
 One is closed (solved), one went back to analysis for a second cycle with its first kept, and
 the rest are in scanning, analysis and response. They are written straight to the tables with
 dates in the past, as if the partnership had worked them over the last year; the assessment
-figures of the closed problem are left empty (`figures={}`) for `problems.assessment` to work out.
+figures are worked out by `problems.assessment.assess` from the demo's own offences.
 """
 
 from __future__ import annotations
@@ -430,4 +430,32 @@ def demo_problems_create(*, today: dt.date, seed: int) -> int:
         _create(spec, numbers[year], today, rng, users)
         made += 1
     assert all(s in STAGE_ORDER for s in Problem.objects.values_list("stage", flat=True))
+    _assessments_work_out()
     return made
+
+
+def _assessments_work_out() -> None:
+    """The figures of each demo assessment, from the demo's own offences: the after period
+    against the same months a year before (matching length and season), the comparison area
+    the problem names, and the areas around the place for displacement."""
+    from pathways.problems.assessment import areas_around, assess
+    from pathways.problems.places import OFFENCES
+
+    for assessment in Assessment.objects.select_related("problem"):
+        if assessment.figures:
+            continue
+        after = (assessment.after_from, assessment.after_to)
+        before = (after[0] - dt.timedelta(days=364), after[1] - dt.timedelta(days=364))
+        comparison = list(assessment.comparison_area_codes)
+        buffer = [c for c in areas_around(assessment.problem) if c not in comparison]
+        assessment.figures = assess(
+            problem=assessment.problem,
+            comparison_area_codes=comparison,
+            buffer_area_codes=buffer,
+            before=before,
+            after=after,
+            source=OFFENCES,
+        )
+        assessment.before_from, assessment.before_to = before
+        assessment.buffer_area_codes = buffer
+        assessment.save()

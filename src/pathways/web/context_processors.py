@@ -13,6 +13,8 @@ from pathways.access.policies import (
     purposes_for,
     request_purpose,
 )
+from pathways.problems.policies import can_see_problem_board
+from pathways.referrals.policies import can_search_directory
 from pathways.resolutions.policies import can_record_resolutions
 
 
@@ -28,4 +30,6 @@ def service(request: HttpRequest) -> dict[str, Any]:
         "can_change_purpose": signed_in and len(purposes_for(user)) > 1,
         "nav_is_dpo": signed_in and is_data_protection_lead(user),
         "nav_can_resolve": signed_in and can_record_resolutions(user),
+        "nav_can_solve_problems": signed_in and can_see_problem_board(user),
+        "nav_can_find_services": signed_in and can_search_directory(user),
     }

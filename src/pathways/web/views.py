@@ -268,6 +268,16 @@ _ROLE_TASKS = {
             "iom:board",
             "What is new about cohort members since the last board, and the decisions and partner actions agreed.",
         ),
+        (
+            "Problem solving",
+            "problems:board",
+            "Problems the partners work together through Scanning, Analysis, Response and Assessment.",
+        ),
+        (
+            "Services and referrals",
+            "referrals:list",
+            "Find a service for someone, refer them with their consent, and follow what became of it.",
+        ),
     ],
     Role.SUPERVISOR: [
         (
@@ -308,6 +318,21 @@ _ROLE_TASKS = {
             "resolutions:rules",
             "The gravity matrix, eligibility rules and Community Remedy menu, with their versions.",
         ),
+        (
+            "Problem solving",
+            "problems:board",
+            "Problems the partners work together through Scanning, Analysis, Response and Assessment.",
+        ),
+        (
+            "Services and referrals",
+            "referrals:list",
+            "Find a service for someone, refer them with their consent, and follow what became of it.",
+        ),
+        (
+            "Gaps in provision",
+            "referrals:gaps",
+            "Assessed needs on the seven pathways against the services in each area: where need has no service.",
+        ),
     ],
     Role.CASEWORKER: [
         ("Find a person", "people:search", "See what you may see about the people you work with."),
@@ -317,6 +342,16 @@ _ROLE_TASKS = {
             "Today's review board",
             "iom:board",
             "What is new about cohort members since the last board, and the decisions and partner actions agreed.",
+        ),
+        (
+            "Services and referrals",
+            "referrals:list",
+            "Find a service for someone, refer them with their consent, and follow what became of it.",
+        ),
+        (
+            "Problem solving",
+            "problems:board",
+            "Problems the partners work together through Scanning, Analysis, Response and Assessment.",
         ),
     ],
     Role.RJ_COORDINATOR: [
@@ -389,6 +424,21 @@ _ROLE_TASKS = {
             "imports:upload",
             "Load a partner's people, offences, outcomes or custody file.",
         ),
+        (
+            "Problem solving",
+            "problems:board",
+            "Problems the partners work together through Scanning, Analysis, Response and Assessment.",
+        ),
+        (
+            "Gaps in provision",
+            "referrals:gaps",
+            "Assessed needs on the seven pathways against the services in each area: where need has no service.",
+        ),
+        (
+            "Street-level crime",
+            "problems:street-crime-upload",
+            "Load a month of police.uk street-level crime for scanning and assessing problems.",
+        ),
     ],
     Role.ADMINISTRATOR: [
         ("Import partner data", "imports:upload", "Load a partner's file and read its report."),
@@ -412,6 +462,16 @@ _ROLE_TASKS = {
             "Retention and subject access",
             "dataprotection:index",
             "Retention rules, legal holds and subject access requests.",
+        ),
+        (
+            "Gaps in provision",
+            "referrals:gaps",
+            "Assessed needs on the seven pathways against the services in each area: where need has no service.",
+        ),
+        (
+            "Street-level crime",
+            "problems:street-crime-upload",
+            "Load a month of police.uk street-level crime for scanning and assessing problems.",
         ),
     ],
 }
@@ -454,6 +514,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     "Records the linkage model was unsure about: decide whether each pair is the same person.",
                 ),
             )
+    tasks = _referrals_waiting(user) + tasks
     recent_imports = (
         ImportBatch.objects.filter(agency=user.agency).select_related("agency")[:5] if can_import(user) else []
     )
@@ -461,6 +522,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/home.html", {"tasks": tasks, "recent_imports": recent_imports, "rj_reminders": reminders}
     )
+
+
+def _referrals_waiting(user: User) -> list[tuple[str, str, str]]:
+    """Referrals sent to the user's agency that nobody has triaged yet come first."""
+    if not user.has_role(Role.CASEWORKER, Role.SUPERVISOR):
+        return []
+    from pathways.referrals.models import Referral, ReferralStatus
+
+    waiting = Referral.objects.filter(receiving_agency=user.agency_id, status=ReferralStatus.SENT).count()
+    if not waiting:
+        return []
+    label = f"{waiting} referral{'s' if waiting != 1 else ''} wait{'' if waiting != 1 else 's'} for triage"
+    return [(label, "referrals:list", "People referred to your agency's services: accept, decline or redirect each.")]
 
 
 @public
