@@ -43,7 +43,7 @@ def test_an_officer_scans_their_problem(
     )
     sign_in(page, live_server, "officer", PASSWORD)
     page.goto(f"/problems/{problem.pk}/scanning/")
-    expect(page.get_by_role("heading", name="Scanning")).to_be_visible()
+    expect(page.get_by_role("heading", name="Scanning", exact=True)).to_be_visible()
     expect(page.locator("#scan-total")).to_have_text("12 incidents")
     expect(page.locator("#scan-months")).to_contain_text("Feb 2026")  # an empty month is shown
     expect(page.locator("#scan-untimed")).to_contain_text("9 of 12")

@@ -37,7 +37,7 @@ def test_a_constable_takes_a_problem_through_scanning_analysis_response_and_asse
     page.get_by_label("A place").check()
     page.get_by_label("Title").fill("Youths at the Market Place shops")
     page.get_by_label("What is happening").fill(STATEMENT)
-    page.get_by_label("Areas").fill("WX1")
+    page.get_by_label("Market (WX1)").check()  # the partnership's areas, with their boundaries
     page.get_by_label("Streets").fill("Market Place")
     page.get_by_label("Start of the period").fill("2025-01-01")
     page.get_by_label("End of the period").fill("2025-06-30")

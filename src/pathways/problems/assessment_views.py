@@ -21,6 +21,7 @@ from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.analytics import charts
 from pathways.problems import assessment, stages
+from pathways.problems.board_views import stage_context
 from pathways.problems.models import Area, Assessment, Problem, ResponseAction, Stage, Verdict
 from pathways.problems.places import OFFENCES, SOURCES
 from pathways.problems.policies import can_move_stage, can_see_problem_board, can_work_problem, problem_visible
@@ -265,7 +266,7 @@ def assessment_page(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse
         request,
         "problems/assessment.html",
         {
-            "problem": problem,
+            **stage_context(problem, request.user),
             "at_stage": at_stage,
             "stage_label": problem.get_stage_display(),
             "missing": [] if at_stage else stages.missing_for_next_stage(problem),

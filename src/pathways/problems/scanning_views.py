@@ -18,6 +18,7 @@ from pathways.access.services import audit_record
 from pathways.analytics import charts
 from pathways.offending.reference import OffenceGroup
 from pathways.problems.areas import area_neighbours, outlines_of
+from pathways.problems.board_views import stage_context
 from pathways.problems.hexmap import hex_map_svg, legend
 from pathways.problems.models import Problem
 from pathways.problems.places import OFFENCES, SOURCES, STREET_CRIME, Place
@@ -81,7 +82,7 @@ def scanning(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse:
         "end": problem.period_to,
     }
     form = ScanForm(request.GET if "source" in request.GET else initial)
-    context: dict = {"problem": problem, "form": form, "place": Place.of_problem(problem)}
+    context: dict = {**stage_context(problem, request.user), "form": form, "place": Place.of_problem(problem)}
     if form.is_valid():
         context.update(_scan_context(request, problem, context["place"], form.cleaned_data))
     template = "problems/scanning_results.html" if request.headers.get("HX-Request") else "problems/scanning.html"
