@@ -25,12 +25,15 @@ lint: setup
 	uv run ruff check .
 	uv run ruff format --check .
 
+# One test process per core (at most four): the suite's time is mostly Python on one core.
+PYTEST_PROCESSES ?= --numprocesses=auto --maxprocesses=4
+
 test-sqlite: setup browser
-	uv run pytest
+	uv run pytest $(PYTEST_PROCESSES)
 
 test-postgres: setup browser
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1; }
-	DATABASE_URL=$(POSTGRES_URL) uv run pytest
+	DATABASE_URL=$(POSTGRES_URL) uv run pytest $(PYTEST_PROCESSES)
 
 test: lint test-sqlite test-postgres  ## The whole suite: lint, then every test on SQLite and on PostgreSQL
 

@@ -108,7 +108,10 @@ SPECS: list[Spec] = [
             ("evidence", "18 of 22 shopkeepers surveyed said the problem was the after-school group.", "Shop survey"),
             ("note", "The youth club has 40 regulars within a month of reopening.", ""),
         ],
-        verdict=(Verdict.SOLVED, "Offences at the shops fell to 4 a month against 9 in the comparison area."),
+        verdict=(
+            Verdict.SOLVED,
+            "The shops and the school say the after-school crowds have gone since the youth club opened.",
+        ),
     ),
     Spec(
         title="Burglary of sheds and garages in Budmouth",

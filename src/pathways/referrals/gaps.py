@@ -258,7 +258,13 @@ def gaps(*, today: dt.date, area_codes: list[str] | None = None) -> Gaps:
     towns = area_towns()
     need = _need_counts()
     made, accepted, declined = _take_up(since)
-    services = list(Service.objects.filter(is_active=True).values_list("pathways", "area_codes", "monthly_capacity"))
+    # The linking service triages and connects people to services on every pathway everywhere;
+    # counting it as provision would hide every gap it exists to work around.
+    services = list(
+        Service.objects.filter(is_active=True, is_linking_service=False).values_list(
+            "pathways", "area_codes", "monthly_capacity"
+        )
+    )
     known = set(codes)
 
     def placed(code: str) -> str:

@@ -117,6 +117,16 @@ def test_need_with_no_service_is_flagged_and_listed_first(world):
     assert [(r.code, c.pathway) for r, c in result.no_service] == [("WX1", "accommodation")]
 
 
+def test_the_linking_service_is_not_counted_as_a_service_on_every_pathway(world):
+    for _ in range(6):
+        assess(world, create_person("WX1"), drugs_alcohol="high")
+    linking = create_service(world, [code for code, _ in gap_counts.Pathway.choices])
+    linking.is_linking_service = True
+    linking.save()
+    drugs = cell(gaps(today=TODAY), "WX1", "drugs_alcohol")
+    assert drugs.services == 0 and drugs.gaps == (NO_SERVICE,)
+
+
 def test_small_numbers_are_hidden_but_still_flag_a_gap(world):
     for _ in range(3):
         assess(world, create_person("WX2"), finance="high")
