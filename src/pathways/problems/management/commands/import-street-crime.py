@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pathways.accounts.models import Agency, User
+from pathways.imports.commands import file_agency_user
 from pathways.imports.models import ImportBatch
 from pathways.problems.streetcrime import street_crime_import
 
@@ -24,18 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["text", "json"], default="text")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"]
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        agency = Agency.objects.filter(code=options["agency"]).first()
-        if agency is None:
-            codes = ", ".join(Agency.objects.values_list("code", flat=True)) or "none yet"
-            raise CommandError(f"No agency with code '{options['agency']}' (agencies: {codes})")
-        user = None
-        if options["user"]:
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user '{options['user']}'")
+        path, agency, user = file_agency_user(options)
         batch = street_crime_import(data=path.read_bytes(), filename=path.name, agency=agency, by=user, via="command")
         rejected = batch.status == ImportBatch.Status.REJECTED
         if options["format"] == "json":
