@@ -317,7 +317,8 @@ def _touching(outline: Any, areas: list[Area]) -> list[str]:
 
 def areas_around(problem: Problem) -> list[str]:
     """The areas around the problem's place, to look for displacement in: those whose boundaries
-    touch the place's, the place's own areas left out. (To be `problems.areas.area_neighbours`.)"""
+    touch the place's, the place's own areas left out. From the outline, not the codes, so that a
+    drawn boundary has neighbours too."""
     outline = Place.of_problem(problem).shape()
     if outline is None:
         return []
