@@ -83,9 +83,33 @@ def _offence_kinds(problem: Problem) -> list[str]:
     return [labels[g] for g in labels if g in groups]
 
 
+def _street_crime_kinds(problem: Problem) -> list[str]:
+    """police.uk's crime types the problem's crime types stand for: police.uk's own by name, and
+    an offence group as every police.uk type recorded in that group. None found: every type."""
+    from pathways.problems.streetcrime import CRIME_TYPES
+
+    published = {t.lower(): t for t in CRIME_TYPES}
+    labels = dict(OffenceGroup.choices)
+    group_of = {value: value for value in labels} | {label.lower(): value for value, label in labels.items()}
+    types: set[str] = set()
+    for wanted in problem.crime_types or ():
+        key = str(wanted).strip().lower()
+        if key in published:
+            types.add(published[key])
+        elif key in group_of:
+            types.update(published[t] for t, groups in POLICE_UK_GROUPS.items() if group_of[key] in groups)
+    return sorted(types)
+
+
+def problem_kinds(problem: Problem, source: str) -> list[str]:
+    """The problem's crime types in the words of `source`: a problem about "Shoplifting" counts
+    the partnership's theft offences, and one about theft offences police.uk's thefts."""
+    return _offence_kinds(problem) if source == OFFENCES else _street_crime_kinds(problem)
+
+
 def problem_incidents(problem: Problem, source: str = OFFENCES) -> list[Incident]:
     """The incidents of `source` in the problem's place and period, of its crime types."""
-    kinds = _offence_kinds(problem) if source == OFFENCES else list(problem.crime_types or ())
+    kinds = problem_kinds(problem, source)
     return incidents(Place.of_problem(problem), problem.period_from, problem.period_to, source=source, kinds=kinds)
 
 

@@ -40,6 +40,7 @@ from shapely.geometry import shape
 from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.accounts.models import User
+from pathways.problems.analysis import problem_kinds
 from pathways.problems.models import Area, Assessment, Problem, Stage
 from pathways.problems.places import SOURCES, Incident, Place, incidents
 from pathways.problems.policies import can_work_problem
@@ -404,7 +405,7 @@ def assess(
     comparison, buffer = _codes(comparison_area_codes), _codes(buffer_area_codes)
     _check(problem=problem, comparison=comparison, buffer=buffer, before=before, after=after, source=source)
     place = Place.of_problem(problem)
-    kinds = tuple(problem.crime_types or ())
+    kinds = tuple(problem_kinds(problem, source))
 
     def count(where: Place) -> tuple[list[Incident], list[Incident]]:
         found = [

@@ -17,6 +17,7 @@ from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.analytics import charts
 from pathways.offending.reference import OffenceGroup
+from pathways.problems.analysis import problem_kinds
 from pathways.problems.areas import area_neighbours, outlines_of
 from pathways.problems.board_views import stage_context
 from pathways.problems.hexmap import hex_map_svg, legend
@@ -77,7 +78,8 @@ def scanning(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse:
     problem = _problem(request, problem_id)
     initial = {
         "source": OFFENCES,
-        "kinds": [k for k in problem.crime_types if k in KINDS[OFFENCES]],
+        # The problem's own crime types, as offence groups ("Shoplifting" is a theft offence).
+        "kinds": problem_kinds(problem, OFFENCES),
         "start": problem.period_from,
         "end": problem.period_to,
     }

@@ -17,6 +17,7 @@ from pathways.offending.models import Offence
 from pathways.people.models import Person
 from pathways.problems.assessment import assess, did_estimate, displacement, periods_match, work_out
 from pathways.problems.models import Area, AreaKind, Assessment, Stage
+from pathways.problems.places import OFFENCES
 from pathways.problems.testing import create_problem
 
 counts = st.integers(min_value=0, max_value=5000)
@@ -390,3 +391,27 @@ def test_working_out_keeps_one_assessment_per_cycle_and_audits_each_time(officer
             **asked,
         )
     assert math.isfinite(saved.figures["estimate"]["ratio"])
+
+
+@pytest.mark.django_db
+def test_a_problem_named_in_police_uk_crime_types_counts_the_matching_offence_groups(
+    officer, probation, police, known_offender, areas
+):
+    """A problem about "Shoplifting" and "Anti-social behaviour", assessed on the partnership's
+    offences, counts theft offences (ASB is no offence); one about violence counts none of them."""
+    create_offences(police, known_offender, "WX1", BEFORE, [5] * 6)
+    create_offences(police, known_offender, "WX1", AFTER, [3] * 6)
+    create_offences(police, known_offender, "WX9", BEFORE, [4] * 6)
+    create_offences(police, known_offender, "WX9", AFTER, [4] * 6)
+    periods = {"before": BEFORE, "after": AFTER, "comparison_area_codes": ["WX9"], "buffer_area_codes": []}
+    shops = create_problem(
+        owner=officer,
+        partners=[probation],
+        stage=Stage.ASSESSMENT,
+        crime_types=["Shoplifting", "Anti-social behaviour"],
+    )
+    counts = assess(problem=shops, source=OFFENCES, **periods)["counts"]
+    assert counts["treated"] == {"before": 30, "after": 18}
+    assert counts["comparison"] == {"before": 24, "after": 24}
+    fights = create_problem(owner=officer, partners=[probation], stage=Stage.ASSESSMENT, crime_types=["Violence"])
+    assert assess(problem=fights, source=OFFENCES, **periods)["counts"]["treated"] == {"before": 0, "after": 0}
