@@ -5,7 +5,7 @@ export UV_PYTHON := python3
 export UV_LINK_MODE := copy
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/pathways
 
-.PHONY: setup browser demo serve test test-sqlite test-postgres lint benchmark benchmark-reoffending benchmark-iom benchmark-linkage
+.PHONY: setup browser demo serve test test-sqlite test-postgres lint benchmark benchmark-reoffending benchmark-iom benchmark-linkage benchmark-problems
 
 setup:  ## Python dependencies (uv, from uv.lock) and front-end packages (npm, from package-lock.json)
 	@command -v uv >/dev/null || python3 -m pip install --quiet --disable-pip-version-check uv
@@ -45,6 +45,9 @@ benchmark-reoffending: setup
 
 benchmark-iom: setup
 	uv run python benchmarks/iom_panel_and_board.py
+
+benchmark-problems: setup  ## police.uk file loads, scanning, assessment, board, analysis, gaps and directory on the 20,000-person demo
+	uv run python benchmarks/problems_and_referrals.py
 
 benchmark-linkage: setup  ## precision, recall, time and memory of `pathways dedupe` at 10,000 and 1,000,000 records
 	uv run python benchmarks/linkage.py
