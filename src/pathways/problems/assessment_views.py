@@ -12,19 +12,17 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 
 from pathways.access.decorators import requires
-from pathways.access.models import AuditEvent
-from pathways.access.services import audit_record
 from pathways.analytics import charts
 from pathways.problems import assessment, stages
-from pathways.problems.board_views import stage_context
+from pathways.problems.board_views import problem_for, stage_context
 from pathways.problems.models import Area, Assessment, Problem, ResponseAction, Stage, Verdict
 from pathways.problems.places import OFFENCES, SOURCES
-from pathways.problems.policies import can_move_stage, can_see_problem_board, can_work_problem, problem_visible
+from pathways.problems.policies import can_move_stage, can_see_problem_board, can_work_problem
 from pathways.sharing.forms import DATE_FORMATS
 from pathways.web.forms import GovukFormMixin, apply_service_errors
 
@@ -91,20 +89,6 @@ class VerdictForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say why the partnership reached this verdict"},
     )
-
-
-def _problem(request: HttpRequest, problem_id: uuid.UUID) -> Problem:
-    """The problem, if the user may see it; else not found (and the refusal audited)."""
-    problem = Problem.objects.select_related("owner", "owner_agency").filter(pk=problem_id).first()
-    if problem is None or not problem_visible(request.user, problem):
-        audit_record(
-            user=request.user,  # type: ignore[arg-type]
-            action=AuditEvent.Action.REFUSED,
-            object_type="problem",
-            object_id=str(problem_id),
-        )
-        raise Http404("No such problem")
-    return problem
 
 
 def _initial(problem: Problem, current: Assessment | None) -> dict[str, Any]:
@@ -227,7 +211,7 @@ def _conclude(request: HttpRequest, problem: Problem, form: VerdictForm) -> bool
 
 @requires(can_see_problem_board, "Only partner agencies' staff see problems")
 def assessment_page(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse:
-    problem = _problem(request, problem_id)
+    problem = problem_for(request, problem_id)
     at_stage = problem.stage == Stage.ASSESSMENT
     current = stages.current_assessment(problem) if at_stage else None
     works = at_stage and can_work_problem(request.user, problem)

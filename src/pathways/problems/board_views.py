@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -199,26 +200,17 @@ def edit(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse:
         del form.fields["partners"]
     if request.method == "POST" and form.is_valid():
         try:
-            services.problem_update(problem=problem, by=request.user, **_definition_values(form))  # type: ignore[arg-type]
-            if manages_partners:
-                _partners_set(problem, request.user, form.cleaned_data["partners"])
+            # The definition and its partners are saved together or not at all.
+            with transaction.atomic():
+                services.problem_update(problem=problem, by=request.user, **_definition_values(form))  # type: ignore[arg-type]
+                if manages_partners:
+                    services.partners_set(problem=problem, by=request.user, agencies=form.cleaned_data["partners"])  # type: ignore[arg-type]
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, "The problem's definition is saved.")
             return redirect("problems:detail", problem.pk)
     return render(request, "problems/problem_form.html", {"form": form, "problem": problem})
-
-
-def _partners_set(problem: Problem, by: Any, chosen: list[Agency]) -> None:
-    wanted = {a.pk: a for a in chosen}
-    current = {p.agency_id: p.agency for p in problem.partners.select_related("agency")}
-    for pk, agency in wanted.items():
-        if pk not in current:
-            services.partner_add(problem=problem, by=by, agency=agency)
-    for pk, agency in current.items():
-        if pk not in wanted:
-            services.partner_remove(problem=problem, by=by, agency=agency)
 
 
 @requires(can_see_problem_board, STAFF_ONLY)

@@ -9,21 +9,22 @@ import datetime as dt
 import uuid
 
 from django import forms
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
+from pathways.access.decorators import requires
 from pathways.access.models import AuditEvent
 from pathways.access.services import audit_record
 from pathways.analytics import charts
 from pathways.offending.reference import OffenceGroup
 from pathways.problems.analysis import problem_kinds
 from pathways.problems.areas import area_neighbours, outlines_of
-from pathways.problems.board_views import stage_context
+from pathways.problems.board_views import STAFF_ONLY, problem_for, stage_context
 from pathways.problems.hexmap import hex_map_svg, legend
 from pathways.problems.models import Problem
 from pathways.problems.places import OFFENCES, SOURCES, STREET_CRIME, Place
-from pathways.problems.policies import problem_visible
+from pathways.problems.policies import can_see_problem_board
 from pathways.problems.scanning import WEEKDAYS, scan
 from pathways.problems.streetcrime import CRIME_TYPES
 from pathways.web.forms import GovukFormMixin
@@ -64,18 +65,9 @@ class ScanForm(GovukFormMixin, forms.Form):
         return data
 
 
-def _problem(request: HttpRequest, problem_id: uuid.UUID) -> Problem:
-    problem = Problem.objects.select_related("owner_agency").filter(pk=problem_id).first()
-    if problem is None or not problem_visible(request.user, problem):
-        audit_record(
-            user=request.user, action=AuditEvent.Action.REFUSED, object_type="problem", object_id=str(problem_id)
-        )  # type: ignore[arg-type]
-        raise Http404("No such problem")
-    return problem
-
-
+@requires(can_see_problem_board, STAFF_ONLY)
 def scanning(request: HttpRequest, problem_id: uuid.UUID) -> HttpResponse:
-    problem = _problem(request, problem_id)
+    problem = problem_for(request, problem_id)
     initial = {
         "source": OFFENCES,
         # The problem's own crime types, as offence groups ("Shoplifting" is a theft offence).

@@ -274,6 +274,19 @@ def partner_remove(*, problem: Problem, by: User, agency: Agency) -> None:
         _audit(by, AuditEvent.Action.UPDATE, problem, change="partner_removed", agency=agency.code)
 
 
+@transaction.atomic
+def partners_set(*, problem: Problem, by: User, agencies: Iterable[Agency]) -> None:
+    """Make the partners exactly `agencies`: those missing added, those not chosen removed."""
+    wanted = {a.pk: a for a in agencies}
+    current = {p.agency_id: p.agency for p in problem.partners.select_related("agency")}
+    for pk, agency in wanted.items():
+        if pk not in current:
+            partner_add(problem=problem, by=by, agency=agency)
+    for pk, agency in current.items():
+        if pk not in wanted:
+            partner_remove(problem=problem, by=by, agency=agency)
+
+
 def _may_work(by: User, problem: Problem) -> None:
     if not can_work_problem(by, problem):
         raise PermissionDenied("Only the staff of the owner and partner agencies work a problem")

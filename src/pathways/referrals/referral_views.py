@@ -141,6 +141,15 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     else:
         status = ""
     shown = list(chosen.select_related("person", "service", "referring_agency", "receiving_agency")[:300])
+    # The list names people: which people a user was shown is kept, as for the IOM cohort.
+    audit_record(
+        user=user,
+        action=AuditEvent.Action.SEARCH,
+        object_type="referrals",
+        object_id=tab,
+        purpose=request_purpose(request),
+        detail={"tab": tab, "status": status, "people": sorted({str(r.person_id) for r in shown})},
+    )
     return render(
         request,
         "referrals/list.html",

@@ -119,6 +119,9 @@ def test_the_receiving_side_sees_the_waiting_count_and_the_referrer_its_referral
     assert referral.reference in made and "Jonathan Smith" in made and "Sent" in made
     filtered = signed_in_client(officer).get(reverse("referrals:list"), {"tab": "made", "status": "closed"})
     assert referral.reference not in filtered.content.decode()
+    # Who was shown which people is kept in the audit trail.
+    shown = AuditEvent.objects.filter(object_type="referrals", username=officer.username).order_by("id")
+    assert [e.detail["people"] for e in shown] == [[str(known_offender.pk)], []]
 
 
 def test_the_receiving_worker_triages_records_contact_and_closes_on_the_page(
